@@ -1,3 +1,56 @@
-fn main() {
-    println!("Hello, world!");
+//! The `portolan` binary: parse the command line, run the command, turn its outcome into an exit code.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use portolan::cli::{Cli, Command, RegistryCommand};
+use portolan::commands::{self, Context, Status};
+use portolan::output::use_color;
+use portolan::registry::{Paths, Registry};
+use portolan::sanitize;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let paths = Paths::from_env();
+    let registry = Registry::load(&paths);
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    for warning in registry.warnings() {
+        let _ = writeln!(err, "portolan: warning: {}", sanitize::clean(warning));
+    }
+    let ctx = Context { registry, paths, color: use_color(cli.color) };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = run(&ctx, cli.command, &mut out, &mut err).and_then(|status| out.flush().map(|()| status));
+    match result {
+        Ok(status) => ExitCode::from(status.code()),
+        // A closed pipe (`portolan lookup … | head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = commands::error_line(&mut err, &e.to_string());
+            ExitCode::from(Status::Invalid.code())
+        }
+    }
+}
+
+fn run(
+    ctx: &Context,
+    command: Option<Command>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Status> {
+    match command {
+        Some(Command::Lookup(args)) => commands::lookup::run(ctx, &args, out, err),
+        Some(Command::Ranges(args)) => commands::ranges::run(ctx, &args, out),
+        Some(Command::Registry(RegistryCommand::Info(args))) => commands::registry::info(ctx, args.json, out),
+        Some(Command::Registry(RegistryCommand::Update { from, json })) => {
+            commands::registry::update(ctx, &from, json, out, err)
+        }
+        None => {
+            write!(out, "{}", Cli::command().render_help())?;
+            Ok(Status::Found)
+        }
+    }
 }

@@ -1,0 +1,80 @@
+//! The command line: clap definitions only; `commands` does the work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::registry::Protocol;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "portolan",
+    version,
+    about = "A chart of the 65,536 ports: IANA's registry, the three port ranges and this machine's sockets",
+    long_about = None,
+)]
+pub struct Cli {
+    /// When to color the output (NO_COLOR is honoured with `auto`)
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// What is port 5432? Which port does kerberos use? Look up ports, ranges (8000-8100) or names
+    Lookup(LookupArgs),
+    /// The three port ranges and this machine's port settings
+    Ranges(JsonArgs),
+    /// Which IANA registry is in use, and replace it with a newer one
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    /// Ports (5432), ranges (8000-8100) or service names (kerberos)
+    #[arg(required = true, value_name = "QUERY")]
+    pub queries: Vec<String>,
+    /// Only records for this protocol (tcp, udp, sctp, dccp)
+    #[arg(long, value_parser = parse_protocol)]
+    pub proto: Option<Protocol>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Show which registry is in use, where it came from, its newest date and row count
+    Info(JsonArgs),
+    /// Import a registry CSV in IANA's layout (service-names-port-numbers.csv)
+    Update {
+        /// The CSV file to import
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn parse_protocol(s: &str) -> Result<Protocol, String> {
+    s.parse()
+}

@@ -1,0 +1,40 @@
+//! One module per subcommand. Each writes to the given output and returns the process exit status:
+//! 0 found, 1 nothing found, 2 invalid input (clap handles its own errors with 2 as well).
+
+pub mod lookup;
+pub mod ranges;
+pub mod registry;
+
+use std::io::{self, Write};
+
+use crate::registry::{Paths, Registry};
+
+/// What every command may use.
+pub struct Context {
+    pub registry: Registry,
+    pub paths: Paths,
+    pub color: bool,
+}
+
+/// A command's outcome: the exit status it asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Found,
+    NotFound,
+    Invalid,
+}
+
+impl Status {
+    pub fn code(self) -> u8 {
+        match self {
+            Status::Found => 0,
+            Status::NotFound => 1,
+            Status::Invalid => 2,
+        }
+    }
+}
+
+/// Prints a one-line error for the user, sanitized.
+pub fn error_line(err: &mut dyn Write, message: &str) -> io::Result<()> {
+    writeln!(err, "portolan: {}", crate::sanitize::clean(message))
+}

@@ -1,0 +1,125 @@
+//! `portolan lookup QUERY…`: ports, port ranges and service names, answered from the registry.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Context, Status, error_line};
+use crate::cli::LookupArgs;
+use crate::output::{Cell, Table, write_json};
+use crate::registry::{PortRange, PortSpan, Protocol, Query, Record, Registry};
+
+/// The answer to one query.
+#[derive(Debug, Serialize)]
+pub struct Answer<'a> {
+    pub query: String,
+    /// The range of a numeric query (`well-known`, …; a span across ranges lists them comma-separated).
+    pub range: Option<String>,
+    pub records: Vec<Record<'a>>,
+}
+
+/// Answers one query against the registry.
+pub fn answer<'a>(registry: &'a Registry, query: &Query, raw: &str, proto: Option<Protocol>) -> Answer<'a> {
+    let keep = |r: &Record<'_>| proto.is_none_or(|p| r.protocol == Some(p));
+    let (range, records) = match query {
+        Query::Port(port) => {
+            (Some(PortRange::of(*port).as_str().to_owned()), registry.at_port(*port).filter(keep).collect())
+        }
+        Query::Span(span) => {
+            (Some(ranges_of(*span)), registry.in_span(*span).into_iter().filter(keep).collect())
+        }
+        Query::Name(name) => (None, registry.named(name).into_iter().filter(keep).collect()),
+    };
+    Answer { query: raw.to_owned(), range, records }
+}
+
+fn ranges_of(span: PortSpan) -> String {
+    PortRange::ALL
+        .into_iter()
+        .filter(|r| r.span().overlaps(span))
+        .map(PortRange::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub fn run(ctx: &Context, args: &LookupArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Status> {
+    let mut queries = Vec::new();
+    for raw in &args.queries {
+        match raw.parse::<Query>() {
+            Ok(q) => queries.push((q, raw.trim())),
+            Err(message) => {
+                error_line(err, &format!("invalid query '{raw}': {message}"))?;
+                return Ok(Status::Invalid);
+            }
+        }
+    }
+    let answers: Vec<Answer<'_>> =
+        queries.iter().map(|(q, raw)| answer(&ctx.registry, q, raw, args.proto)).collect();
+    let found = answers.iter().any(|a| !a.records.is_empty());
+    if args.json {
+        write_json(out, &answers)?;
+    } else {
+        for (i, (answer, (query, _))) in answers.iter().zip(&queries).enumerate() {
+            if i > 0 {
+                out.write_all(b"\n")?;
+            }
+            write_human(out, answer, query, ctx.color)?;
+        }
+    }
+    Ok(if found { Status::Found } else { Status::NotFound })
+}
+
+fn write_human(out: &mut dyn Write, answer: &Answer<'_>, query: &Query, color: bool) -> io::Result<()> {
+    let mut heading = Table::new(&[]);
+    match query {
+        Query::Port(port) => {
+            let range = PortRange::of(*port);
+            let status =
+                if answer.records.iter().any(|r| !r.service.is_empty()) { "assigned" } else { "unassigned" };
+            heading.push(vec![
+                Cell::range(format!("port {port}"), range).bold(),
+                Cell::range(format!("{} range ({})", range.title().to_lowercase(), range.span()), range),
+                Cell::new(status),
+            ]);
+        }
+        Query::Span(span) => {
+            heading.push(vec![Cell::new(format!("ports {span}")).bold(), Cell::new(ranges_of(*span))])
+        }
+        Query::Name(name) => heading.push(vec![Cell::new(format!("service '{name}'")).bold()]),
+    }
+    heading.write(out, color)?;
+    if answer.records.is_empty() {
+        return writeln!(out, "  no registered service");
+    }
+    let mut table = Table::new(&["PORT", "PROTO", "SERVICE", "SOURCE", "DESCRIPTION"]);
+    // One row per service and source, its protocols joined (`tcp/udp`); JSON keeps every record.
+    let mut rows: Vec<(&Record<'_>, Vec<&'static str>)> = Vec::new();
+    for r in &answer.records {
+        let proto = r.protocol.map_or("-", Protocol::as_str);
+        match rows.iter_mut().find(|(k, _)| {
+            (k.ports, k.service, k.source, k.description) == (r.ports, r.service, r.source, r.description)
+        }) {
+            Some((_, protos)) => protos.push(proto),
+            None => rows.push((r, vec![proto])),
+        }
+    }
+    for (r, protos) in rows {
+        let port = r.ports.map_or_else(|| "-".to_owned(), |p| p.to_string());
+        let port_cell = match r.range() {
+            Some(range) => Cell::range(port, range),
+            None => Cell::new(port),
+        };
+        let mut service = if r.service.is_empty() { "-".to_owned() } else { r.service.to_owned() };
+        if !r.aliases.is_empty() {
+            service = format!("{service} ({})", r.aliases.replace(' ', ", "));
+        }
+        table.push(vec![
+            port_cell,
+            Cell::new(protos.join("/")),
+            Cell::new(service).bold(),
+            Cell::new(r.source.as_str()),
+            Cell::new(r.description),
+        ]);
+    }
+    table.write(out, color)
+}

@@ -1,0 +1,12 @@
+//! portolan charts the 65,536 ports of a machine: IANA's registry of services, the three port
+//! ranges (well-known, registered, dynamic) and, next to them, what this machine actually does.
+//! The library does the work; the `portolan` binary parses arguments and hands off.
+
+pub mod cli;
+pub mod commands;
+pub mod fsutil;
+pub mod output;
+pub mod registry;
+pub mod sanitize;
+pub mod sockets;
+pub mod system;
