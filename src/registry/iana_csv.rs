@@ -57,10 +57,10 @@ pub fn parse(data: &[u8]) -> Result<Vec<RecordBuf>, CsvError> {
         let row = row.map_err(|e| csv_error(&e))?;
         let line = row.position().map_or(0, csv::Position::line);
         let fail = |message: String| CsvError { line, message };
+        if row.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
         if row.len() != HEADER.len() {
-            if row.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-                continue;
-            }
             return Err(fail(format!("expected {} fields, found {}", HEADER.len(), row.len())));
         }
         let mut text = [""; 12];
@@ -110,4 +110,65 @@ fn csv_error(e: &csv::Error) -> CsvError {
         _ => e.to_string(),
     };
     CsvError { line, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "Service Name,Port Number,Transport Protocol,Description,Assignee,Contact,Registration Date,Modification Date,Reference,Service Code,Unauthorized Use Reported,Assignment Notes\n";
+
+    fn parse_body(body: &str) -> Result<Vec<RecordBuf>, CsvError> {
+        parse(format!("{HEAD}{body}").as_bytes())
+    }
+
+    #[test]
+    fn reads_iana_rows() {
+        let recs = parse_body(concat!(
+            "http,80,tcp,World Wide Web HTTP,,,,,[RFC9110],,,\n",
+            "x11,6000-6063,udp,X Window System,[Robert_Scheifler],[Robert_Scheifler],,,,,,\"Known UNAUTHORIZED\nuse on port 6000\"\n",
+            ",4,,Unassigned,,,,,,,,\n",
+            "nameonly,,,\"Name, only\",,,2010-01-01,,,,,\n",
+            ",,,,,,,,,,,\n",
+        ))
+        .unwrap();
+        assert_eq!(recs.len(), 4, "the blank row is skipped");
+        assert_eq!(recs[0].service, "http");
+        assert_eq!(recs[0].protocol, Some(Protocol::Tcp));
+        assert_eq!(recs[0].reference, "[RFC9110]");
+        assert_eq!(recs[1].ports, PortSpan::new(6000, 6063));
+        assert_eq!(recs[1].notes, "Known UNAUTHORIZED\nuse on port 6000", "multi-line field kept whole");
+        assert_eq!(recs[2].protocol, None);
+        assert_eq!(recs[2].description, "Unassigned");
+        assert_eq!(recs[3].ports, None);
+        assert_eq!(recs[3].description, "Name, only");
+        assert_eq!(recs[3].registered, "2010-01-01");
+    }
+
+    #[test]
+    fn rejects_bad_files_with_the_line() {
+        let cases: &[(&str, u64, &str)] = &[
+            ("http,70000,tcp,x,,,,,,,,\n", 2, "out of range"),
+            ("a,1,tcp,x,,,,,,,,\nhttp,9-3,tcp,x,,,,,,,,\n", 3, "reversed"),
+            ("http,80,icmp,x,,,,,,,,\n", 2, "unknown protocol"),
+            ("http,80,tcp\n", 2, "expected 12 fields"),
+            ("a,1,tcp,\"multi\nline\",,,,,,,,\nhttp,abc,tcp,x,,,,,,,,\n", 4, "not a port"),
+            (",,tcp,x,,,,,,,,\n", 2, "service name or a port"),
+        ];
+        for (body, line, needle) in cases {
+            let err = parse_body(body).unwrap_err();
+            assert_eq!(err.line, *line, "{body:?}: {err}");
+            assert!(err.message.contains(needle), "{body:?}: {err}");
+        }
+        let err = parse(b"name,port\nhttp,80\n").unwrap_err();
+        assert!(err.message.contains("header"), "{err}");
+        assert!(parse(b"").is_err());
+        assert!(parse(b"\xff\xfe\x00garbage").is_err());
+    }
+
+    #[test]
+    fn accepts_a_byte_order_mark_and_crlf() {
+        let data = format!("\u{feff}{}http,80,tcp,x,,,,,,,,\r\n", HEAD.replace('\n', "\r\n"));
+        assert_eq!(parse(data.as_bytes()).unwrap().len(), 1);
+    }
 }

@@ -6,8 +6,8 @@
 //! ```text
 //! header   magic "PTL1", records, port ids, names, text bytes          (5 × u32)
 //! entries  records × { text offset u32, start u16, end u16, proto u8, flags u8, pad u16 }, end offset u32
-//! ports    65537 × u32 offsets into the port ids (CSR: ids of port p are ids[off[p]..off[p+1]])
-//! port ids u32 record indices
+//! ports    port ids × { port u16, pad u16, record u32 }, sorted by port then record (a range
+//!          appears once per port it covers)
 //! names    names × { text offset u32, length u32, record u32 }, sorted by lowercased name
 //! text     each record's fields joined by U+001F
 //! ```
@@ -26,7 +26,7 @@ const ALIASES_FIELD: usize = 11;
 const MAGIC: &[u8; 4] = b"PTL1";
 const HEADER: usize = 20;
 const ENTRY: usize = 12;
-const PORT_SLOTS: usize = 65537;
+const PORT: usize = 8;
 const NAME: usize = 12;
 const HAS_PORTS: u8 = 1;
 
@@ -74,8 +74,8 @@ impl Table {
         let (records, port_ids, names, text) = (word(0), word(1), word(2), word(3));
         let expected = HEADER
             .checked_add(records.checked_mul(ENTRY).ok_or(CorruptTable("size"))?)
-            .and_then(|n| n.checked_add(4 + 4 * PORT_SLOTS))
-            .and_then(|n| n.checked_add(port_ids.checked_mul(4)?))
+            .and_then(|n| n.checked_add(4))
+            .and_then(|n| n.checked_add(port_ids.checked_mul(PORT)?))
             .and_then(|n| n.checked_add(names.checked_mul(NAME)?))
             .and_then(|n| n.checked_add(text))
             .ok_or(CorruptTable("size"))?;
@@ -104,11 +104,8 @@ impl Table {
     fn ports_at(&self) -> usize {
         HEADER + self.records * ENTRY + 4
     }
-    fn port_ids_at(&self) -> usize {
-        self.ports_at() + 4 * PORT_SLOTS
-    }
     fn names_at(&self) -> usize {
-        self.port_ids_at() + 4 * self.port_ids
+        self.ports_at() + PORT * self.port_ids
     }
     fn text_at(&self) -> usize {
         self.names_at() + NAME * self.names
@@ -152,10 +149,19 @@ impl Table {
 
     /// Records whose port span covers `port`, in table order.
     pub fn at_port(&self, port: u16) -> impl Iterator<Item = u32> + '_ {
-        let slot = self.ports_at() + 4 * usize::from(port);
-        let from = read_u32(&self.bytes, slot) as usize;
-        let to = read_u32(&self.bytes, slot + 4) as usize;
-        (from..to.min(self.port_ids)).map(move |i| read_u32(&self.bytes, self.port_ids_at() + 4 * i))
+        let port_of = |i: usize| read_u16(&self.bytes, self.ports_at() + PORT * i);
+        let (mut lo, mut hi) = (0, self.port_ids);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if port_of(mid) < port {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo..self.port_ids)
+            .take_while(move |&i| port_of(i) == port)
+            .map(move |i| read_u32(&self.bytes, self.ports_at() + PORT * i + 4))
     }
 
     /// Records named `name` (service name or alias), compared case-insensitively.
@@ -244,41 +250,19 @@ fn pack(records: &[RecordBuf]) -> Vec<u8> {
         cmp_ignore_case(name(a), name(b)).then(a.2.cmp(&b.2))
     });
 
-    let mut counts = vec![0u32; PORT_SLOTS];
-    for record in records {
-        if let Some(span) = record.ports {
-            for port in span.start..=span.end {
-                counts[usize::from(port) + 1] += 1;
-            }
-        }
-    }
-    for p in 1..PORT_SLOTS {
-        counts[p] += counts[p - 1];
-    }
-    let port_ids_len = counts[PORT_SLOTS - 1] as usize;
-    let mut port_ids = vec![0u32; port_ids_len];
-    let mut fill = counts.clone();
+    let mut ports: Vec<(u16, u32)> = Vec::new();
     for (i, record) in records.iter().enumerate() {
         if let Some(span) = record.ports {
-            for port in span.start..=span.end {
-                let slot = &mut fill[usize::from(port)];
-                port_ids[*slot as usize] = to_u32(i);
-                *slot += 1;
-            }
+            ports.extend((span.start..=span.end).map(|port| (port, to_u32(i))));
         }
     }
+    ports.sort_unstable();
 
     let mut out = Vec::with_capacity(
-        HEADER
-            + records.len() * ENTRY
-            + 4
-            + 4 * PORT_SLOTS
-            + 4 * port_ids_len
-            + NAME * names.len()
-            + text.len(),
+        HEADER + records.len() * ENTRY + 4 + PORT * ports.len() + NAME * names.len() + text.len(),
     );
     out.extend_from_slice(MAGIC);
-    for n in [records.len(), port_ids_len, names.len(), text.len()] {
+    for n in [records.len(), ports.len(), names.len(), text.len()] {
         out.extend_from_slice(&to_u32(n).to_le_bytes());
     }
     for (record, offset) in records.iter().zip(&offsets) {
@@ -291,11 +275,10 @@ fn pack(records: &[RecordBuf]) -> Vec<u8> {
         out.extend_from_slice(&[0, 0]);
     }
     out.extend_from_slice(&offsets[records.len()].to_le_bytes());
-    for c in &counts {
-        out.extend_from_slice(&c.to_le_bytes());
-    }
-    for id in &port_ids {
-        out.extend_from_slice(&id.to_le_bytes());
+    for (port, record) in &ports {
+        out.extend_from_slice(&port.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&record.to_le_bytes());
     }
     for (off, len, record) in &names {
         out.extend_from_slice(&off.to_le_bytes());
