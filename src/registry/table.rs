@@ -85,7 +85,6 @@ impl Table {
         Ok(Table { bytes, records, port_ids, names })
     }
 
-    #[allow(dead_code, reason = "build.rs writes the packed bytes out")]
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }

@@ -12,6 +12,11 @@ use crate::fsutil;
 /// File name of the imported registry inside the data folder.
 pub const REGISTRY_FILE: &str = "iana-services.csv";
 const META_FILE: &str = "registry.json";
+
+/// The packed copy of an imported registry, which loads without parsing.
+pub fn packed_path(csv: &Path) -> PathBuf {
+    csv.with_extension("table")
+}
 /// Fewer rows than this cannot be IANA's registry (it has had over 10,000 for decades).
 pub const MIN_ROWS: usize = 5_000;
 
@@ -111,6 +116,9 @@ pub fn update(paths: &Paths, current: &Registry, from: &Path) -> Result<UpdateRe
         move |source| UpdateError::Write { path, source }
     };
     fsutil::write_atomic(&target, &bytes).map_err(write_err(&target))?;
+    // Written after the CSV, so its newer time marks it as the CSV's packed copy.
+    let packed = packed_path(&target);
+    fsutil::write_atomic(&packed, super::Table::build(&records).as_bytes()).map_err(write_err(&packed))?;
     let meta = Meta {
         imported_from: from.canonicalize().unwrap_or_else(|_| from.to_owned()).display().to_string(),
         imported_at: std::time::SystemTime::now()
