@@ -38,6 +38,13 @@ pub enum Command {
     /// Which IANA registry is in use, and replace it with a newer one
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from this command line's definition
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -48,6 +48,17 @@ fn run(
         Some(Command::Registry(RegistryCommand::Update { from, json })) => {
             commands::registry::update(ctx, &from, json, out, err)
         }
+        Some(Command::Completions { shell }) => {
+            // Generated into memory: clap_complete panics on a failed write, `out` may be a closed pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "portolan", &mut script);
+            out.write_all(&script)?;
+            Ok(Status::Found)
+        }
+        Some(Command::Man) => {
+            clap_mangen::Man::new(Cli::command()).render(out)?;
+            Ok(Status::Found)
+        }
         None => {
             write!(out, "{}", Cli::command().render_help())?;
             Ok(Status::Found)

@@ -306,3 +306,38 @@ fn a_hand_edited_registry_wins_over_its_packed_copy() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("using the bundled registry"), "{err}");
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    let env = Env::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = env.run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0));
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.contains("lookup") && script.contains("registry"), "{shell} completes subcommands");
+    }
+    let out = env.run(&["man"]);
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.starts_with(".ie") && page.contains(".TH portolan 1") && page.contains("lookup"));
+    assert_eq!(env.run(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    use std::io::Read;
+    let env = Env::new();
+    let bin = assert_cmd::cargo::cargo_bin("portolan");
+    let mut child = std::process::Command::new(bin)
+        .args(["lookup", "0-65535"])
+        .env("XDG_CONFIG_HOME", env.config())
+        .env("XDG_DATA_HOME", env.data())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // read a little, then close the pipe
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
