@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{Context, Status, error_line};
 use crate::cli::LookupArgs;
 use crate::output::{Cell, Table, write_json};
-use crate::registry::{PortRange, PortSpan, Protocol, Query, Record, Registry};
+use crate::registry::{PortRange, PortSpan, Protocol, Query, Record, Registry, Source};
 
 /// The answer to one query.
 #[derive(Debug, Serialize)]
@@ -74,8 +74,14 @@ fn write_human(out: &mut dyn Write, answer: &Answer<'_>, query: &Query, color: b
     match query {
         Query::Port(port) => {
             let range = PortRange::of(*port);
-            let status =
-                if answer.records.iter().any(|r| !r.service.is_empty()) { "assigned" } else { "unassigned" };
+            let named = |source: Option<Source>| {
+                answer.records.iter().any(|r| !r.service.is_empty() && source.is_none_or(|s| r.source == s))
+            };
+            let status = match (named(Some(Source::Iana)), named(None)) {
+                (true, _) => "assigned by IANA",
+                (false, true) => "unassigned by IANA, known local or common use",
+                (false, false) => "unassigned",
+            };
             heading.push(vec![
                 Cell::range(format!("port {port}"), range).bold(),
                 Cell::range(format!("{} range ({})", range.title().to_lowercase(), range.span()), range),
