@@ -4,12 +4,29 @@
 use std::io::Write;
 use std::path::Path;
 
+const TEMP_PREFIX: &str = ".portolan-";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Removes temporary files that an earlier write left behind when it was killed. Only portolan's own
+/// (by name, regular files) are touched.
+pub fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX);
+        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Writes `bytes` to `target` atomically. The folder is created if needed; a symlink placed at the
 /// target is replaced, never followed.
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new().prefix(".portolan-").suffix(".tmp").tempfile_in(dir)?;
+    let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX).tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(target).map_err(|e| e.error)?;

@@ -111,6 +111,7 @@ pub fn update(paths: &Paths, current: &Registry, from: &Path) -> Result<UpdateRe
     let mut report = diff(current, &records);
     let data_dir = paths.data_dir.as_ref().ok_or(UpdateError::NoDataDir)?;
     let target = data_dir.join(REGISTRY_FILE);
+    fsutil::remove_stale_temps(data_dir);
     let write_err = |path: &Path| {
         let path = path.to_owned();
         move |source| UpdateError::Write { path, source }
