@@ -97,9 +97,6 @@ impl Table {
         self.records == 0
     }
 
-    fn entries_at(&self) -> usize {
-        HEADER
-    }
     fn ports_at(&self) -> usize {
         HEADER + self.records * ENTRY + 4
     }
@@ -111,7 +108,7 @@ impl Table {
     }
 
     pub fn entry(&self, record: u32) -> Entry {
-        let at = self.entries_at() + record as usize * ENTRY;
+        let at = HEADER + record as usize * ENTRY;
         if record as usize >= self.records {
             return Entry { ports: None, protocol: None };
         }
@@ -131,7 +128,7 @@ impl Table {
         if record as usize >= self.records {
             return out;
         }
-        let at = self.entries_at() + record as usize * ENTRY;
+        let at = HEADER + record as usize * ENTRY;
         let from = read_u32(&self.bytes, at) as usize;
         let to = read_u32(&self.bytes, at + ENTRY) as usize;
         let text = self.text(from, to);
@@ -151,7 +148,7 @@ impl Table {
         let port_of = |i: usize| read_u16(&self.bytes, self.ports_at() + PORT * i);
         let (mut lo, mut hi) = (0, self.port_ids);
         while lo < hi {
-            let mid = (lo + hi) / 2;
+            let mid = lo + (hi - lo) / 2;
             if port_of(mid) < port {
                 lo = mid + 1;
             } else {
@@ -169,7 +166,7 @@ impl Table {
         // First index whose key is not below `name`.
         let (mut lo, mut hi) = (0, self.names);
         while lo < hi {
-            let mid = (lo + hi) / 2;
+            let mid = lo + (hi - lo) / 2;
             if cmp_ignore_case(key(mid).0, name) == Ordering::Less {
                 lo = mid + 1;
             } else {
