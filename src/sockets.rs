@@ -570,3 +570,138 @@ impl SocketFilter {
             && self.state.is_none_or(|st| s.state == st)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+    use std::sync::mpsc;
+
+    fn sock(proto: Protocol, state: SocketState, local: u16, remote: u16, inode: u64) -> Socket {
+        let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let raddr = if remote == 0 { IpAddr::V4(Ipv4Addr::UNSPECIFIED) } else { lo };
+        Socket {
+            protocol: proto,
+            family: Family::V4,
+            state,
+            local: Endpoint { addr: lo, port: local },
+            remote: Endpoint { addr: raddr, port: remote },
+            uid: 0,
+            user: None,
+            inode,
+            owners: vec![Owner { pid: 7, process: "srv".into(), command: "srv -x".into() }],
+            owners_visible: true,
+            service: None,
+            service_port: None,
+        }
+    }
+
+    #[test]
+    fn server_side_decides_the_service() {
+        use Protocol::{Tcp, Udp};
+        use SocketState::{Established, Listen, TimeWait, Unconn};
+        let registry = Registry::bundled();
+        let settings =
+            PortSettings { ephemeral: PortSpan::new(32768, 60999), unprivileged_start: None, reserved: None };
+        // A listener on 8080 here makes 8080 the server side of a connection to it, even though
+        // 5432 (the other end) is registered.
+        let listening = [sock(Tcp, Listen, 8080, 0, 1)];
+        let cases = [
+            (sock(Tcp, Listen, 5432, 0, 1), Some(5432), Some("postgresql")),
+            (sock(Udp, Unconn, 53, 0, 1), Some(53), Some("domain")),
+            (sock(Tcp, Established, 40000, 22, 1), Some(22), Some("ssh")),
+            (sock(Tcp, Established, 22, 40000, 1), Some(22), Some("ssh")),
+            (sock(Tcp, Established, 5432, 8080, 1), Some(8080), registry.service_name(8080, Tcp)),
+            (sock(Tcp, TimeWait, 50000, 51000, 0), Some(50000), None),
+            (sock(Tcp, Established, 33000, 443, 1), Some(443), Some("https")),
+        ];
+        let mut a = Annotator::new(&registry, &settings, &listening);
+        for (mut s, port, name) in cases {
+            a.annotate(&mut s);
+            assert_eq!((s.service_port, s.service.as_deref()), (port, name), "{s:?}");
+        }
+        let mut one = sock(Tcp, Established, 45000, 5432, 1);
+        annotate(&registry, &mut one);
+        assert_eq!(one.service.as_deref(), Some("postgresql"));
+    }
+
+    #[test]
+    fn diffs_and_filters() {
+        let a = sock(Protocol::Tcp, SocketState::Listen, 80, 0, 1);
+        let b = sock(Protocol::Tcp, SocketState::Established, 80, 40000, 2);
+        let c = sock(Protocol::Udp, SocketState::Unconn, 53, 0, 3);
+        let old = Snapshot { sockets: vec![a.clone(), b.clone()], owners_hidden: false };
+        let new = Snapshot { sockets: vec![a.clone(), c.clone()], owners_hidden: false };
+        let (added, closed) = diff(&old, &new);
+        assert_eq!(added, vec![c.key()]);
+        assert_eq!(closed, vec![b.clone()]);
+        let all = [&a, &b, &c];
+        let pick = |f: SocketFilter| all.iter().filter(|s| f.matches(s)).map(|s| s.inode).collect::<Vec<_>>();
+        assert_eq!(pick(SocketFilter::default()), vec![1, 2, 3]);
+        assert_eq!(pick(SocketFilter { listening: true, ..Default::default() }), vec![1, 3]);
+        assert_eq!(pick(SocketFilter { udp: true, ..Default::default() }), vec![3]);
+        assert_eq!(pick(SocketFilter { tcp: true, udp: true, ..Default::default() }), vec![1, 2, 3]);
+        assert_eq!(pick(SocketFilter { port: Some(40000), ..Default::default() }), vec![2]);
+        assert_eq!(pick(SocketFilter { pid: Some(8), ..Default::default() }), Vec::<u64>::new());
+        assert_eq!(
+            pick(SocketFilter { state: Some(SocketState::Established), pid: Some(7), ..Default::default() }),
+            vec![2]
+        );
+        let mut snap = Snapshot { sockets: vec![b.clone(), c.clone(), a.clone()], owners_hidden: false };
+        snap.sort_for_display();
+        assert_eq!(snap.sockets.iter().map(|s| s.inode).collect::<Vec<_>>(), vec![3, 1, 2]);
+    }
+
+    #[test]
+    fn collector_sends_diffs_and_stops() {
+        let a = sock(Protocol::Tcp, SocketState::Listen, 80, 0, 1);
+        let b = sock(Protocol::Udp, SocketState::Unconn, 53, 0, 2);
+        let first = Snapshot { sockets: vec![a.clone()], owners_hidden: false };
+        let second = Snapshot { sockets: vec![b.clone()], owners_hidden: false };
+        let (tx, rx) = mpsc::channel();
+        // A long interval: the second update only comes from refresh_now.
+        let collector = Collector::spawn(
+            Box::new(FakeSource::new(vec![first, second])),
+            Duration::from_secs(3600),
+            move |u| tx.send(u).is_ok(),
+        );
+        let u1 = rx.recv().unwrap().unwrap();
+        assert_eq!(u1.snapshot.sockets, vec![a.clone()]);
+        assert!(u1.added.is_empty() && u1.closed.is_empty());
+        collector.set_paused(true);
+        collector.refresh_now();
+        let u2 = rx.recv().unwrap().unwrap();
+        assert_eq!(u2.added, vec![b.key()]);
+        assert_eq!(u2.closed, vec![a]);
+        collector.set_interval(Duration::from_millis(1));
+        collector.stop();
+        // The sink was dropped with the thread: the channel ends.
+        while rx.recv().is_ok() {}
+    }
+
+    #[test]
+    fn sink_returning_false_ends_the_thread() {
+        let (tx, rx) = mpsc::channel();
+        let mut n = 0;
+        let collector = Collector::spawn(Box::new(FakeSource::new(vec![])), Duration::ZERO, move |u| {
+            n += 1;
+            tx.send(u.is_ok()).is_ok() && n < 3
+        });
+        let got: Vec<bool> = rx.iter().collect();
+        assert_eq!(got, vec![true, true, true]);
+        collector.stop();
+    }
+
+    #[test]
+    fn json_shape() {
+        let mut s = sock(Protocol::Tcp, SocketState::Established, 50000, 22, 9);
+        s.service = Some("ssh".into());
+        s.service_port = Some(22);
+        let v = serde_json::to_value(&s).unwrap();
+        assert_eq!(v["state"], "ESTABLISHED");
+        assert_eq!(v["owners"][0]["pid"], 7);
+        assert_eq!(v["local_range"], "dynamic");
+        assert_eq!(v["remote_range"], "well-known");
+        assert_eq!(v["service"], "ssh");
+    }
+}
