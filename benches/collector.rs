@@ -50,5 +50,8 @@ fn main() {
     let cpu = median(samples.iter().map(|s| s.0 as f64 / 1e6).collect());
     let wall = median(samples.iter().map(|s| s.2.as_secs_f64() * 1e3).collect());
     let sockets = samples.last().map_or(0, |s| s.1);
-    println!("collector warm refresh: {sockets} sockets, median cpu {cpu:.2} ms, median collect wall {wall:.2} ms ({} cycles)", samples.len());
+    println!(
+        "collector warm refresh: {sockets} sockets, median cpu {cpu:.2} ms, median collect wall {wall:.2} ms ({} cycles)",
+        samples.len()
+    );
 }

@@ -65,7 +65,7 @@ pub struct SocketsArgs {
     /// Only sockets in this state (listen, estab, time-wait, unconn, …)
     #[arg(long, value_name = "S", value_parser = parse_state)]
     pub state: Option<SocketState>,
-    /// Print JSON (an array of sockets; with --watch one compact array per line, per snapshot)
+    /// Print JSON: one compact array of sockets (with --watch, one such line per snapshot)
     #[arg(long)]
     pub json: bool,
     /// Print a fresh snapshot every SECS seconds until interrupted

@@ -53,30 +53,45 @@ impl LinuxSource {
             inodes: Vec::new(),
         })
     }
+}
 
-    /// Lists the kernel's sockets into `self.raw`, falling back to `/proc/net` for good when
-    /// sock_diag fails.
-    fn list(&mut self) -> Result<(), SocketError> {
-        self.raw.clear();
-        if let Some(nl) = &mut self.netlink {
-            match nl.dump_all(&mut self.raw) {
-                Ok(()) => return Ok(()),
-                Err(_) => {
-                    self.netlink = None;
-                    self.raw.clear();
-                }
+/// Lists the kernel's sockets into `raw`, falling back to `/proc/net` for good when sock_diag fails.
+fn list(
+    netlink: &mut Option<Netlink>,
+    proc_root: &Path,
+    raw: &mut Vec<RawSocket>,
+) -> Result<(), SocketError> {
+    raw.clear();
+    if let Some(nl) = netlink {
+        match nl.dump_all(raw) {
+            Ok(()) => return Ok(()),
+            Err(_) => {
+                *netlink = None;
+                raw.clear();
             }
         }
-        procnet::read_all(&self.proc_root.join("net"), &mut self.raw)
     }
+    procnet::read_all(&proc_root.join("net"), raw)
 }
 
 impl SocketSource for LinuxSource {
     fn collect(&mut self) -> Result<Snapshot, SocketError> {
-        self.list()?;
+        let now = Instant::now();
+        if self.owners.is_stale(now) {
+            // The two expensive walks are independent: the fd scan runs beside the kernel dump.
+            let owners = &mut self.owners;
+            std::thread::scope(|scope| {
+                let scan = scope.spawn(move || owners.rescan(now));
+                let listed = list(&mut self.netlink, &self.proc_root, &mut self.raw);
+                let _ = scan.join();
+                listed
+            })?;
+        } else {
+            list(&mut self.netlink, &self.proc_root, &mut self.raw)?;
+        }
         self.inodes.clear();
         self.inodes.extend(self.raw.iter().map(|r| r.inode));
-        self.owners.refresh(&self.inodes, Instant::now());
+        self.owners.refresh(&self.inodes, now);
         let mut owners_hidden = false;
         let sockets: Vec<Socket> = self
             .raw

@@ -78,7 +78,7 @@ impl OwnerScanner {
     /// Makes the map current enough for `inodes`: rescans when one is unaccounted for or the
     /// last full scan is older than `full_every`.
     pub fn refresh(&mut self, inodes: &[u64], now: Instant) {
-        let stale = self.last_full.is_none_or(|t| now.saturating_duration_since(t) >= self.full_every);
+        let stale = self.is_stale(now);
         let unknown =
             || inodes.iter().any(|i| *i != 0 && !self.by_inode.contains_key(i) && !self.unowned.contains(i));
         if stale || unknown() {
@@ -86,6 +86,18 @@ impl OwnerScanner {
             self.last_full = Some(now);
             self.unowned = inodes.iter().copied().filter(|i| !self.by_inode.contains_key(i)).collect();
         }
+    }
+
+    /// Whether the next `refresh` will rescan in any case (first use, or the map is too old).
+    pub fn is_stale(&self, now: Instant) -> bool {
+        self.last_full.is_none_or(|t| now.saturating_duration_since(t) >= self.full_every)
+    }
+
+    /// A full rescan now, ahead of `refresh` (so it can run while the kernel lists sockets).
+    pub fn rescan(&mut self, now: Instant) {
+        self.scan();
+        self.last_full = Some(now);
+        self.unowned.clear();
     }
 
     /// The processes holding `inode`, by pid.
