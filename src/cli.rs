@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::registry::Protocol;
+use crate::registry::{PortSpan, Protocol};
+use crate::sockets::SocketState;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,6 +46,54 @@ pub enum Command {
     },
     /// Print the man page (roff), generated from this command line's definition
     Man,
+    /// Every TCP/UDP socket on this machine: who owns it and which service its port is for
+    Sockets(SocketsArgs),
+    /// Ports free to bind right now, preferring ones no service is registered for
+    Free(FreeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SocketsArgs {
+    /// Only listening TCP and unconnected UDP sockets
+    #[arg(short, long)]
+    pub listening: bool,
+    /// Only TCP (with --udp: both)
+    #[arg(short, long)]
+    pub tcp: bool,
+    /// Only UDP (with --tcp: both)
+    #[arg(short, long)]
+    pub udp: bool,
+    /// Only sockets with this local or remote port
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+    /// Only sockets this process holds
+    #[arg(long, value_name = "N")]
+    pub pid: Option<u32>,
+    /// Only sockets in this state (listen, estab, time-wait, unconn, …)
+    #[arg(long, value_name = "S", value_parser = parse_state)]
+    pub state: Option<SocketState>,
+    /// Print JSON: one compact array of sockets (with --watch, one such line per snapshot)
+    #[arg(long)]
+    pub json: bool,
+    /// Print a fresh snapshot every SECS seconds until interrupted
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub watch: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct FreeArgs {
+    /// Where to look (default: the registered range, 1024-49151)
+    #[arg(value_name = "A-B")]
+    pub span: Option<PortSpan>,
+    /// How many ports to list
+    #[arg(long, short = 'n', default_value_t = 10, value_name = "N")]
+    pub count: usize,
+    /// Free for this protocol only (default: free for both TCP and UDP)
+    #[arg(long, value_parser = parse_tcp_udp)]
+    pub proto: Option<Protocol>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -84,4 +133,22 @@ pub enum RegistryCommand {
 
 pub fn parse_protocol(s: &str) -> Result<Protocol, String> {
     s.parse()
+}
+
+pub fn parse_state(s: &str) -> Result<SocketState, String> {
+    s.parse()
+}
+
+pub fn parse_tcp_udp(s: &str) -> Result<Protocol, String> {
+    match s.parse()? {
+        p @ (Protocol::Tcp | Protocol::Udp) => Ok(p),
+        p => Err(format!("sockets are listed for tcp and udp, not {}", p.as_str())),
+    }
+}
+
+pub fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.1..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}' is not a number of seconds between 0.1 and 86400")),
+    }
 }

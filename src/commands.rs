@@ -1,17 +1,22 @@
 //! One module per subcommand. Each writes to the given output and returns the process exit status:
 //! 0 found, 1 nothing found, 2 invalid input (clap handles its own errors with 2 as well).
 
+pub mod free;
 pub mod lookup;
 pub mod ranges;
 pub mod registry;
+pub mod sockets;
 
 use std::io::{self, Write};
+
+use std::sync::Arc;
 
 use crate::registry::{Paths, Registry};
 
 /// What every command may use.
 pub struct Context {
-    pub registry: Registry,
+    /// Shared with the socket collector's thread.
+    pub registry: Arc<Registry>,
     pub paths: Paths,
     pub color: bool,
 }

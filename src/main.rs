@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     for warning in registry.warnings() {
         let _ = writeln!(err, "portolan: warning: {}", sanitize::clean(warning));
     }
-    let ctx = Context { registry, paths, color: use_color(cli.color) };
+    let ctx = Context { registry: std::sync::Arc::new(registry), paths, color: use_color(cli.color) };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let result = run(&ctx, cli.command, &mut out, &mut err).and_then(|status| out.flush().map(|()| status));
@@ -59,6 +59,8 @@ fn run(
             clap_mangen::Man::new(Cli::command()).render(out)?;
             Ok(Status::Found)
         }
+        Some(Command::Sockets(args)) => commands::sockets::run(ctx, &args, out, err),
+        Some(Command::Free(args)) => commands::free::run(ctx, &args, out, err),
         None => {
             write!(out, "{}", Cli::command().render_help())?;
             Ok(Status::Found)

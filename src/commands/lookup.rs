@@ -8,6 +8,7 @@ use super::{Context, Status, error_line};
 use crate::cli::LookupArgs;
 use crate::output::{Cell, Table, write_json};
 use crate::registry::{PortRange, PortSpan, Protocol, Query, Record, Registry, Source};
+use crate::sockets::{Snapshot, Socket, SocketError};
 
 /// The answer to one query.
 #[derive(Debug, Serialize)]
@@ -16,6 +17,10 @@ pub struct Answer<'a> {
     /// The range of a numeric query (`well-known`, …; a span across ranges lists them comma-separated).
     pub range: Option<String>,
     pub records: Vec<Record<'a>>,
+    /// For a port query: the sockets using that port on this machine now (empty when live sockets
+    /// are unavailable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sockets: Option<Vec<Socket>>,
 }
 
 /// Answers one query against the registry.
@@ -30,7 +35,7 @@ pub fn answer<'a>(registry: &'a Registry, query: &Query, raw: &str, proto: Optio
         }
         Query::Name(name) => (None, registry.named(name).into_iter().filter(keep).collect()),
     };
-    Answer { query: raw.to_owned(), range, records }
+    Answer { query: raw.to_owned(), range, records, sockets: None }
 }
 
 fn ranges_of(span: PortSpan) -> String {
@@ -53,8 +58,16 @@ pub fn run(ctx: &Context, args: &LookupArgs, out: &mut dyn Write, err: &mut dyn 
             }
         }
     }
-    let answers: Vec<Answer<'_>> =
+    let mut answers: Vec<Answer<'_>> =
         queries.iter().map(|(q, raw)| answer(&ctx.registry, q, raw, args.proto)).collect();
+    let live =
+        queries.iter().any(|(q, _)| matches!(q, Query::Port(_))).then(|| super::sockets::snapshot(ctx));
+    for (answer, (query, _)) in answers.iter_mut().zip(&queries) {
+        if let (Query::Port(port), Some(live)) = (query, &live) {
+            answer.sockets =
+                Some(live.as_ref().map(|s| using_port(s, *port, args.proto)).unwrap_or_default());
+        }
+    }
     let found = answers.iter().any(|a| !a.records.is_empty());
     if args.json {
         write_json(out, &answers)?;
@@ -64,6 +77,12 @@ pub fn run(ctx: &Context, args: &LookupArgs, out: &mut dyn Write, err: &mut dyn 
                 out.write_all(b"\n")?;
             }
             write_human(out, answer, query, ctx.color)?;
+            if let (Query::Port(_), Some(live)) = (query, &live) {
+                write_on_this_machine(out, answer, live.as_ref().err(), ctx.color)?;
+            }
+        }
+        if live.as_ref().is_some_and(|l| l.as_ref().is_ok_and(|s| s.owners_hidden)) {
+            error_line(err, super::sockets::OWNERS_HIDDEN_NOTICE)?;
         }
     }
     Ok(if found { Status::Found } else { Status::NotFound })
@@ -128,4 +147,32 @@ fn write_human(out: &mut dyn Write, answer: &Answer<'_>, query: &Query, color: b
         ]);
     }
     table.write(out, color)
+}
+
+/// Sockets bound to `port` here, and connections whose server side is `port`.
+pub fn using_port(snapshot: &Snapshot, port: u16, proto: Option<Protocol>) -> Vec<Socket> {
+    snapshot
+        .sockets
+        .iter()
+        .filter(|s| proto.is_none_or(|p| p == s.protocol))
+        .filter(|s| s.local.port == port || (s.remote.port == port && s.service_port == Some(port)))
+        .cloned()
+        .collect()
+}
+
+fn write_on_this_machine(
+    out: &mut dyn Write,
+    answer: &Answer<'_>,
+    error: Option<&SocketError>,
+    color: bool,
+) -> io::Result<()> {
+    out.write_all(b"\non this machine:\n")?;
+    if let Some(e) = error {
+        return writeln!(out, "  {}", crate::sanitize::clean(&e.to_string()));
+    }
+    let sockets: Vec<&Socket> = answer.sockets.iter().flatten().collect();
+    if sockets.is_empty() {
+        return writeln!(out, "  nothing is using it now");
+    }
+    super::sockets::socket_table(&sockets).write(out, color)
 }

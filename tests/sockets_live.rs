@@ -1,0 +1,178 @@
+//! Real sockets on loopback, seen by the real collector, and the whole snapshot against `ss`.
+#![cfg(target_os = "linux")]
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, TcpListener, TcpStream, UdpSocket};
+use std::process::Command;
+use std::sync::Arc;
+
+use portolan::registry::{Protocol, Registry};
+use portolan::sockets::{Family, Snapshot, Socket, SocketState, system_source};
+
+fn collect() -> Snapshot {
+    system_source(Arc::new(Registry::bundled())).unwrap().collect().unwrap()
+}
+
+fn find(snap: &Snapshot, proto: Protocol, local: u16, remote: u16) -> Vec<&Socket> {
+    snap.sockets
+        .iter()
+        .filter(|s| s.protocol == proto && s.local.port == local && s.remote.port == remote)
+        .collect()
+}
+
+fn mine(s: &Socket) -> bool {
+    s.owners.iter().any(|o| o.pid == std::process::id())
+}
+
+#[test]
+fn loopback_sockets_appear_with_state_port_and_owner() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let lport = listener.local_addr().unwrap().port();
+    let client = TcpStream::connect(("127.0.0.1", lport)).unwrap();
+    let (_server, _) = listener.accept().unwrap();
+    let cport = client.local_addr().unwrap().port();
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let uport = udp.local_addr().unwrap().port();
+    let udp_conn = UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp_conn.connect(("127.0.0.1", uport)).unwrap();
+    let ucport = udp_conn.local_addr().unwrap().port();
+    let v6 = TcpListener::bind("[::1]:0").ok();
+
+    let snap = collect();
+    let me = std::process::id();
+    let checks = [
+        (Protocol::Tcp, lport, 0, SocketState::Listen),
+        (Protocol::Tcp, cport, lport, SocketState::Established),
+        (Protocol::Tcp, lport, cport, SocketState::Established),
+        (Protocol::Udp, uport, 0, SocketState::Unconn),
+        (Protocol::Udp, ucport, uport, SocketState::Established),
+    ];
+    for (proto, local, remote, state) in checks {
+        let found = find(&snap, proto, local, remote);
+        assert_eq!(found.len(), 1, "{proto:?} {local}->{remote}: {found:?}");
+        let s = found[0];
+        assert_eq!(s.state, state);
+        assert_eq!(s.family, Family::V4);
+        assert_eq!(s.local.addr, IpAddr::from([127, 0, 0, 1]));
+        assert!(s.inode != 0 && s.owners_visible);
+        assert!(mine(s), "owner pid {me} missing: {:?}", s.owners);
+        let owner = s.owners.iter().find(|o| o.pid == me).unwrap();
+        assert!(!owner.process.is_empty() && !owner.command.is_empty());
+    }
+    // The listener's port is the server side of both ends of the connection.
+    assert_eq!(find(&snap, Protocol::Tcp, cport, lport)[0].service_port, Some(lport));
+    if let Some(v6) = v6 {
+        let port = v6.local_addr().unwrap().port();
+        let found = find(&snap, Protocol::Tcp, port, 0);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].family, found[0].state), (Family::V6, SocketState::Listen));
+        assert!(mine(found[0]));
+    } else {
+        eprintln!("no IPv6 loopback here: skipping the IPv6 check");
+    }
+    drop(client);
+    // A closed listener is gone from the next snapshot.
+    drop(listener);
+    assert!(find(&collect(), Protocol::Tcp, lport, 0).is_empty());
+}
+
+/// One `ss -tuanpH` row: protocol, state, local, remote, owner pids.
+#[derive(Debug)]
+struct SsRow {
+    proto: Protocol,
+    state: SocketState,
+    local: (Option<IpAddr>, u16),
+    remote: (Option<IpAddr>, u16),
+    pids: BTreeSet<u32>,
+}
+
+fn ss_endpoint(s: &str) -> Option<(Option<IpAddr>, u16)> {
+    let (addr, port) = s.rsplit_once(':')?;
+    let port = if port == "*" { 0 } else { port.parse().ok()? };
+    let addr = addr.trim_start_matches('[').trim_end_matches(']');
+    let addr = addr.split('%').next()?;
+    let addr = match addr {
+        "*" => None,
+        a => Some(match a.parse::<IpAddr>().ok()? {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        }),
+    };
+    Some((addr, port))
+}
+
+fn ss_state(s: &str) -> Option<SocketState> {
+    let norm = s.replace("FIN-WAIT-", "FIN_WAIT");
+    norm.parse().ok()
+}
+
+fn parse_ss(text: &str) -> Vec<SsRow> {
+    text.lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let proto = f.first()?.parse().ok()?;
+            let pids = line
+                .split("pid=")
+                .skip(1)
+                .filter_map(|p| p.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+                .collect();
+            Some(SsRow {
+                proto,
+                state: ss_state(f.get(1)?)?,
+                local: ss_endpoint(f.get(4)?)?,
+                remote: ss_endpoint(f.get(5)?)?,
+                pids,
+            })
+        })
+        .collect()
+}
+
+fn matches(row: &SsRow, s: &Socket) -> bool {
+    let addr_ok = |want: Option<IpAddr>, got: IpAddr| want.is_none_or(|w| w == got);
+    s.protocol == row.proto
+        && s.state == row.state
+        && s.local.port == row.local.1
+        && s.remote.port == row.remote.1
+        && addr_ok(row.local.0, s.local.addr)
+        && (row.remote.1 == 0 || addr_ok(row.remote.0, s.remote.addr))
+}
+
+#[test]
+fn whole_snapshot_agrees_with_ss() {
+    let Ok(out) = Command::new("ss").arg("-tuanpH").output() else {
+        eprintln!("ss is not installed: skipping the comparison");
+        return;
+    };
+    // Keep some sockets of our own open so the comparison is never vacuous.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let _c = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let before = collect();
+    let out = Command::new("ss").arg("-tuanpH").output().unwrap_or(out);
+    let after = collect();
+    let rows = parse_ss(&String::from_utf8_lossy(&out.stdout));
+    assert!(!rows.is_empty(), "ss listed nothing: {}", String::from_utf8_lossy(&out.stderr));
+    let mut missing = Vec::new();
+    for row in &rows {
+        let ours: Vec<&Socket> =
+            before.sockets.iter().chain(&after.sockets).filter(|s| matches(row, s)).collect();
+        if ours.is_empty() {
+            missing.push(row);
+            continue;
+        }
+        if !row.pids.is_empty() {
+            assert!(
+                ours.iter().any(|s| s.owners.iter().map(|o| o.pid).collect::<BTreeSet<_>>() == row.pids),
+                "owners differ for {row:?}: {ours:?}"
+            );
+        }
+    }
+    // Short-lived sockets may open and close between the three listings; the fixture ones may not.
+    assert!(
+        missing.len() <= 2 && missing.len() * 20 <= rows.len().max(20),
+        "ss lists sockets we miss: {missing:?}"
+    );
+    let port = listener.local_addr().unwrap().port();
+    assert!(rows.iter().any(|r| r.local.1 == port
+        && r.state == SocketState::Listen
+        && r.pids.contains(&std::process::id())));
+}
