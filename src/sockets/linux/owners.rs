@@ -58,6 +58,8 @@ pub struct OwnerScanner {
     /// Inodes the last scan looked for and did not find: no reason to rescan for them again.
     unowned: HashSet<u64>,
     last_full: Option<Instant>,
+    /// Set by `rescan`: the next `refresh` must not scan again.
+    fresh: bool,
     full_every: Duration,
     pub scans: u64,
 }
@@ -70,6 +72,7 @@ impl OwnerScanner {
             procs: Vec::new(),
             unowned: HashSet::new(),
             last_full: None,
+            fresh: false,
             full_every,
             scans: 0,
         }
@@ -78,12 +81,15 @@ impl OwnerScanner {
     /// Makes the map current enough for `inodes`: rescans when one is unaccounted for or the
     /// last full scan is older than `full_every`.
     pub fn refresh(&mut self, inodes: &[u64], now: Instant) {
-        let stale = self.is_stale(now);
+        let fresh = std::mem::take(&mut self.fresh);
         let unknown =
             || inodes.iter().any(|i| *i != 0 && !self.by_inode.contains_key(i) && !self.unowned.contains(i));
-        if stale || unknown() {
+        let scan = !fresh && (self.is_stale(now) || unknown());
+        if scan {
             self.scan();
             self.last_full = Some(now);
+        }
+        if fresh || scan {
             self.unowned = inodes.iter().copied().filter(|i| !self.by_inode.contains_key(i)).collect();
         }
     }
@@ -93,11 +99,12 @@ impl OwnerScanner {
         self.last_full.is_none_or(|t| now.saturating_duration_since(t) >= self.full_every)
     }
 
-    /// A full rescan now, ahead of `refresh` (so it can run while the kernel lists sockets).
+    /// A full rescan now, ahead of `refresh` (so it can run while the kernel lists sockets); the
+    /// `refresh` that follows only notes which inodes this scan found no owner for.
     pub fn rescan(&mut self, now: Instant) {
         self.scan();
         self.last_full = Some(now);
-        self.unowned.clear();
+        self.fresh = true;
     }
 
     /// The processes holding `inode`, by pid.
@@ -242,6 +249,12 @@ mod tests {
         // And the periodic full rescan catches up.
         scanner.refresh(&[555, 777], t0 + Duration::from_secs(8));
         assert_eq!(scanner.scans, 3);
+        // A rescan ahead of the refresh is the refresh's scan, even with an ownerless inode about.
+        scanner.rescan(t0 + Duration::from_secs(20));
+        scanner.refresh(&[555, 888], t0 + Duration::from_secs(20));
+        assert_eq!(scanner.scans, 4);
+        scanner.refresh(&[555, 888], t0 + Duration::from_secs(21));
+        assert_eq!(scanner.scans, 4, "888 was noted as ownerless");
     }
 
     #[test]
