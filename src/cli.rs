@@ -38,6 +38,26 @@ pub enum Command {
     /// Which IANA registry is in use, and replace it with a newer one
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// The full-screen interface (also what `portolan` with no command opens)
+    Tui(TuiArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct TuiArgs {
+    /// Seconds between socket refreshes (0.25 to 60)
+    #[arg(long, value_name = "SECS", default_value_t = 1.0, value_parser = parse_refresh)]
+    pub refresh: f64,
+    /// Leave the mouse to the terminal (its own text selection keeps working)
+    #[arg(long)]
+    pub no_mouse: bool,
+}
+
+fn parse_refresh(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.25..=60.0).contains(&v) => Ok(v),
+        Ok(_) => Err(format!("refresh {s} is out of range (0.25 to 60 seconds)")),
+        Err(_) => Err(format!("'{s}' is not a number of seconds")),
+    }
 }
 
 #[derive(Debug, Args)]

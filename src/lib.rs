@@ -2,6 +2,7 @@
 //! ranges (well-known, registered, dynamic) and, next to them, what this machine actually does.
 //! The library does the work; the `portolan` binary parses arguments and hands off.
 
+pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod fsutil;
@@ -10,3 +11,5 @@ pub mod registry;
 pub mod sanitize;
 pub mod sockets;
 pub mod system;
+pub mod tui;
+pub mod ui;

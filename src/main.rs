@@ -48,6 +48,11 @@ fn run(
         Some(Command::Registry(RegistryCommand::Update { from, json })) => {
             commands::registry::update(ctx, &from, json, out, err)
         }
+        Some(Command::Tui(args)) => commands::tui::run(ctx, &args, err),
+        // With no command, a terminal gets the TUI and a pipe gets the help.
+        None if io::IsTerminal::is_terminal(&io::stdout()) => {
+            commands::tui::run(ctx, &portolan::cli::TuiArgs { refresh: 1.0, no_mouse: false }, err)
+        }
         None => {
             write!(out, "{}", Cli::command().render_help())?;
             Ok(Status::Found)
