@@ -1,6 +1,8 @@
 //! The TUI's state and everything that changes it: `apply(Event)` for input and collector data,
 //! `update(Action)` for what keys mean. No terminal I/O and no clock, so tests drive it headless.
 
+#[doc(hidden)]
+pub mod fake;
 pub mod keymap;
 pub mod rows;
 pub mod sockets;

@@ -61,7 +61,8 @@ pub fn render_footer(frame: &mut Frame, app: &App, area: Rect, theme: Theme) {
         let (prompt, help) = match input.kind {
             InputKind::Search => {
                 let n: usize = app.hits.iter().map(Vec::len).sum();
-                ("/", format!("{n} hits · Enter jump · Tab pane · Esc clear"))
+                let hits = if n == 1 { "1 hit".to_owned() } else { format!("{n} hits") };
+                ("/", format!("{hits} · Enter jump · Tab pane · Esc clear"))
             }
             InputKind::Jump => {
                 (":", "port or range, e.g. 5432 or 8000-8100 · Enter go · Esc cancel".to_owned())

@@ -65,7 +65,8 @@ fn pane_title(app: &App, i: usize, range: PortRange, width: usize) -> String {
     let bounds = format!("{}–{}", span.start, span.end);
     let candidates = if app.searching() {
         let n = app.hits[i].len();
-        vec![format!(" {name} {bounds} · {n} hits "), format!(" {name} · {n} hits "), format!(" {n} hits ")]
+        let hits = if n == 1 { "1 hit".to_owned() } else { format!("{n} hits") };
+        vec![format!(" {name} {bounds} · {hits} "), format!(" {name} · {hits} "), format!(" {hits} ")]
     } else {
         let in_use = app.used.range(span.start..=span.end).count();
         let assigned = app.assigned[i];

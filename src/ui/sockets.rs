@@ -50,7 +50,6 @@ pub fn render(frame: &mut Frame, app: &App, r: &Regions, theme: Theme) {
         st.took.as_secs_f64() * 1000.0
     );
     summary.push(Span::styled(refresh, if st.paused { theme.warning() } else { theme.dim() }));
-    let on = |b: bool, what: &str| if b { format!("{what} only") } else { format!("all {what}") };
     let proto = match st.protocol {
         None => "tcp+udp",
         Some(Protocol::Tcp) => "tcp only",
@@ -66,7 +65,7 @@ pub fn render(frame: &mut Frame, app: &App, r: &Regions, theme: Theme) {
         st.view.len(),
         st.sort.label(),
         if st.reverse { "↓" } else { "↑" },
-        on(st.listening_only, "listening"),
+        if st.listening_only { "listening only" } else { "all states" },
         if st.hide_loopback { "hidden" } else { "shown" },
     ))];
     if !st.filter.is_empty() {
