@@ -1,11 +1,19 @@
 //! Live sockets: the model every frontend reads (CLI tables, `--json`, the TUI), the `SocketSource`
 //! seam behind which each operating system's collector sits, and snapshot diffing.
 
+#[cfg(target_os = "linux")]
+pub mod linux;
+
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use serde::{Serialize, Serializer};
 
-use crate::registry::{PortRange, Protocol};
+use crate::registry::{PortRange, PortSpan, Protocol, Registry};
+use crate::system::PortSettings;
 
 /// Address family of a socket; IPv4-mapped IPv6 sockets are reported as IPv4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -218,4 +226,347 @@ pub struct Snapshot {
     pub sockets: Vec<Socket>,
     /// True when some sockets' owners could not be seen for lack of privileges.
     pub owners_hidden: bool,
+}
+
+impl Snapshot {
+    /// Listening sockets first (by port), then connections by local port, remote and state: the
+    /// order a person scans a table in.
+    pub fn sort_for_display(&mut self) {
+        self.sockets.sort_by_key(|s| {
+            (!s.is_server(), s.local.port, s.protocol, s.local.addr, s.remote, s.state, s.inode)
+        });
+    }
+}
+
+impl Socket {
+    /// A listening TCP socket or an unconnected UDP one: a server waiting for peers.
+    pub fn is_server(&self) -> bool {
+        self.state.is_listening() && self.remote.is_unspecified()
+    }
+}
+
+/// Why sockets could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SocketError {
+    #[error("netlink sock_diag failed: {0}")]
+    Netlink(String),
+    #[error("reading /proc failed: {0}")]
+    Proc(String),
+    #[error("live sockets are unavailable on this system: {0}")]
+    Unsupported(String),
+}
+
+/// Where snapshots come from: the kernel, or a fake in tests and demos.
+pub trait SocketSource: Send {
+    fn collect(&mut self) -> Result<Snapshot, SocketError>;
+}
+
+/// The real collector of this operating system; an error where there is none (the rest of
+/// portolan works without it).
+pub fn system_source(registry: Arc<Registry>) -> Result<Box<dyn SocketSource>, SocketError> {
+    #[cfg(target_os = "linux")]
+    {
+        Ok(Box::new(linux::LinuxSource::new(registry)?))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = registry;
+        Err(SocketError::Unsupported(format!("no socket collector for {}", std::env::consts::OS)))
+    }
+}
+
+/// Hands out the given snapshots in turn, forever (an empty list gives empty snapshots).
+pub struct FakeSource {
+    snapshots: Vec<Snapshot>,
+    next: usize,
+}
+
+impl FakeSource {
+    pub fn new(snapshots: Vec<Snapshot>) -> Self {
+        FakeSource { snapshots, next: 0 }
+    }
+}
+
+impl SocketSource for FakeSource {
+    fn collect(&mut self) -> Result<Snapshot, SocketError> {
+        let snapshot = self.snapshots.get(self.next).cloned().unwrap_or_default();
+        self.next = (self.next + 1) % self.snapshots.len().max(1);
+        Ok(snapshot)
+    }
+}
+
+/// One collection and how it differs from the previous one. The first update of a collector has
+/// nothing to differ from: `added` and `closed` are empty.
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub snapshot: Snapshot,
+    pub added: Vec<SocketKey>,
+    pub closed: Vec<Socket>,
+    pub took: Duration,
+}
+
+/// Sockets in `new` that were not in `old`, and sockets of `old` gone from `new`.
+pub fn diff(old: &Snapshot, new: &Snapshot) -> (Vec<SocketKey>, Vec<Socket>) {
+    let old_keys: HashSet<SocketKey> = old.sockets.iter().map(Socket::key).collect();
+    let new_keys: HashSet<SocketKey> = new.sockets.iter().map(Socket::key).collect();
+    let added = new.sockets.iter().map(Socket::key).filter(|k| !old_keys.contains(k)).collect();
+    let closed = old.sockets.iter().filter(|s| !new_keys.contains(&s.key())).cloned().collect();
+    (added, closed)
+}
+
+#[derive(Debug)]
+struct Control {
+    interval: Duration,
+    paused: bool,
+    refresh: bool,
+    stop: bool,
+}
+
+type Shared = Arc<(Mutex<Control>, Condvar)>;
+
+fn lock(shared: &Shared) -> MutexGuard<'_, Control> {
+    shared.0.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs a `SocketSource` on its own thread and hands each `Update` to a sink.
+pub struct Collector {
+    shared: Shared,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Collector {
+    /// Runs `source` on its own thread, calling `sink` with each Update (first immediately, then
+    /// every `interval`); stops when `sink` returns false or `stop` is called.
+    pub fn spawn(
+        mut source: Box<dyn SocketSource>,
+        interval: Duration,
+        mut sink: impl FnMut(Result<Update, SocketError>) -> bool + Send + 'static,
+    ) -> Collector {
+        let shared: Shared = Arc::new((
+            Mutex::new(Control { interval, paused: false, refresh: false, stop: false }),
+            Condvar::new(),
+        ));
+        let theirs = Arc::clone(&shared);
+        let handle = std::thread::spawn(move || {
+            let mut previous: Option<Snapshot> = None;
+            loop {
+                let started = Instant::now();
+                let result = source.collect().map(|snapshot| {
+                    let (added, closed) = previous.as_ref().map(|p| diff(p, &snapshot)).unwrap_or_default();
+                    previous = Some(snapshot.clone());
+                    Update { snapshot, added, closed, took: started.elapsed() }
+                });
+                if lock(&theirs).stop || !sink(result) {
+                    return;
+                }
+                if !wait_for_next(&theirs, started) {
+                    return;
+                }
+            }
+        });
+        Collector { shared, handle: Some(handle) }
+    }
+
+    pub fn set_interval(&self, interval: Duration) {
+        lock(&self.shared).interval = interval;
+        self.shared.1.notify_all();
+    }
+
+    /// While paused no collection runs; `refresh_now` still takes one.
+    pub fn set_paused(&self, paused: bool) {
+        lock(&self.shared).paused = paused;
+        self.shared.1.notify_all();
+    }
+
+    pub fn refresh_now(&self) {
+        lock(&self.shared).refresh = true;
+        self.shared.1.notify_all();
+    }
+
+    /// Stops the thread and waits for it: at most the collection in progress.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        lock(&self.shared).stop = true;
+        self.shared.1.notify_all();
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Sleeps until the next collection is due, a refresh is asked for, or stop (then false).
+fn wait_for_next(shared: &Shared, last: Instant) -> bool {
+    let mut control = lock(shared);
+    loop {
+        if control.stop {
+            return false;
+        }
+        if control.refresh {
+            control.refresh = false;
+            return true;
+        }
+        let due = last + control.interval;
+        let now = Instant::now();
+        if !control.paused && now >= due {
+            return true;
+        }
+        let wait = if control.paused { Duration::from_secs(3600) } else { due - now };
+        control = shared.1.wait_timeout(control, wait).unwrap_or_else(PoisonError::into_inner).0;
+    }
+}
+
+/// A set of ports as a bitmap.
+#[derive(Clone)]
+pub struct PortSet(Box<[u64; 1024]>);
+
+impl Default for PortSet {
+    fn default() -> Self {
+        PortSet(Box::new([0; 1024]))
+    }
+}
+
+impl std::fmt::Debug for PortSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PortSet({} ports)", self.0.iter().map(|w| w.count_ones()).sum::<u32>())
+    }
+}
+
+impl PortSet {
+    pub fn insert(&mut self, port: u16) {
+        self.0[usize::from(port >> 6)] |= 1 << (port & 63);
+    }
+
+    pub fn contains(&self, port: u16) -> bool {
+        self.0[usize::from(port >> 6)] & (1 << (port & 63)) != 0
+    }
+}
+
+/// Decides the server side of each socket and names its service, with the machine's listening
+/// ports and ephemeral range as evidence; service names are looked up once per port.
+pub struct Annotator<'a> {
+    registry: &'a Registry,
+    ephemeral: Option<PortSpan>,
+    listening_tcp: PortSet,
+    listening_udp: PortSet,
+    names: HashMap<(u16, Protocol), Option<String>>,
+}
+
+impl<'a> Annotator<'a> {
+    /// `sockets` tells which ports listen on this machine.
+    pub fn new(registry: &'a Registry, settings: &PortSettings, sockets: &[Socket]) -> Annotator<'a> {
+        let mut a = Annotator {
+            registry,
+            ephemeral: settings.ephemeral,
+            listening_tcp: PortSet::default(),
+            listening_udp: PortSet::default(),
+            names: HashMap::new(),
+        };
+        for s in sockets.iter().filter(|s| s.is_server()) {
+            match s.protocol {
+                Protocol::Udp => a.listening_udp.insert(s.local.port),
+                _ => a.listening_tcp.insert(s.local.port),
+            }
+        }
+        a
+    }
+
+    fn listening(&self, protocol: Protocol, port: u16) -> bool {
+        match protocol {
+            Protocol::Udp => self.listening_udp.contains(port),
+            _ => self.listening_tcp.contains(port),
+        }
+    }
+
+    /// Ports a client would have been given: the kernel's ephemeral range, or IANA's dynamic one.
+    pub fn is_ephemeral(&self, port: u16) -> bool {
+        self.ephemeral.is_some_and(|e| e.contains(port)) || PortRange::of(port) == PortRange::Dynamic
+    }
+
+    /// The server-side port: a listener's own port; for a connection the end that listens here,
+    /// else the registered end over an ephemeral one, else the named end, else the lower.
+    pub fn server_port(&mut self, s: &Socket) -> Option<u16> {
+        let (local, remote) = (s.local.port, s.remote.port);
+        if s.is_server() || remote == 0 {
+            return (local != 0).then_some(local);
+        }
+        if local == 0 {
+            return Some(remote);
+        }
+        if self.listening(s.protocol, local) {
+            return Some(local);
+        }
+        if self.listening(s.protocol, remote) {
+            return Some(remote);
+        }
+        match (self.is_ephemeral(local), self.is_ephemeral(remote)) {
+            (false, true) => return Some(local),
+            (true, false) => return Some(remote),
+            _ => {}
+        }
+        match (self.name(local, s.protocol).is_some(), self.name(remote, s.protocol).is_some()) {
+            (true, false) => Some(local),
+            (false, true) => Some(remote),
+            _ => Some(local.min(remote)),
+        }
+    }
+
+    fn name(&mut self, port: u16, protocol: Protocol) -> Option<&str> {
+        let registry = self.registry;
+        self.names
+            .entry((port, protocol))
+            .or_insert_with(|| registry.service_name(port, protocol).map(str::to_owned))
+            .as_deref()
+    }
+
+    pub fn annotate(&mut self, socket: &mut Socket) {
+        let port = self.server_port(socket);
+        socket.service_port = port;
+        socket.service = port.and_then(|p| self.name(p, socket.protocol).map(str::to_owned));
+    }
+
+    pub fn annotate_all(&mut self, sockets: &mut [Socket]) {
+        for s in sockets {
+            self.annotate(s);
+        }
+    }
+}
+
+/// Fills `service`/`service_port` of one socket, without knowledge of the other sockets (use
+/// `Annotator` on a whole snapshot to let listening ports decide connections).
+pub fn annotate(registry: &Registry, socket: &mut Socket) {
+    static SETTINGS: OnceLock<PortSettings> = OnceLock::new();
+    Annotator::new(registry, SETTINGS.get_or_init(PortSettings::read), &[]).annotate(socket);
+}
+
+/// What `portolan sockets` flags select.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SocketFilter {
+    pub listening: bool,
+    pub tcp: bool,
+    pub udp: bool,
+    /// Local or remote port.
+    pub port: Option<u16>,
+    pub pid: Option<u32>,
+    pub state: Option<SocketState>,
+}
+
+impl SocketFilter {
+    pub fn matches(&self, s: &Socket) -> bool {
+        (!self.listening || s.is_server())
+            && (self.tcp == self.udp
+                || (self.tcp && s.protocol == Protocol::Tcp)
+                || (self.udp && s.protocol == Protocol::Udp))
+            && self.port.is_none_or(|p| s.local.port == p || s.remote.port == p)
+            && self.pid.is_none_or(|p| s.owners.iter().any(|o| o.pid == p))
+            && self.state.is_none_or(|st| s.state == st)
+    }
 }

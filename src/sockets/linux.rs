@@ -1,0 +1,108 @@
+//! The Linux collector: sock_diag (or `/proc/net`) for the sockets, `/proc/<pid>/fd` for their
+//! owners, `/etc/passwd` for user names.
+
+pub mod netlink;
+pub mod owners;
+pub mod procnet;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use netlink::{Netlink, RawSocket};
+use owners::{OwnerScanner, Viewer};
+use users::Users;
+
+use super::{Annotator, Snapshot, Socket, SocketError, SocketSource};
+use crate::registry::Registry;
+use crate::system::PortSettings;
+
+/// How often the owner map is rebuilt even when no unknown socket appeared.
+pub const FULL_RESCAN: Duration = Duration::from_secs(5);
+
+pub struct LinuxSource {
+    registry: Arc<Registry>,
+    netlink: Option<Netlink>,
+    proc_root: PathBuf,
+    owners: OwnerScanner,
+    users: Users,
+    viewer: Viewer,
+    settings: PortSettings,
+    raw: Vec<RawSocket>,
+    inodes: Vec<u64>,
+}
+
+impl LinuxSource {
+    /// A collector over the real kernel; sock_diag when it can be opened, else `/proc/net`.
+    pub fn new(registry: Arc<Registry>) -> Result<LinuxSource, SocketError> {
+        let proc_root = Path::new("/proc");
+        let netlink = Netlink::open().ok();
+        if netlink.is_none() && !proc_root.join("net/tcp").exists() {
+            return Err(SocketError::Unsupported("neither sock_diag nor /proc/net is available".into()));
+        }
+        Ok(LinuxSource {
+            registry,
+            netlink,
+            proc_root: proc_root.to_owned(),
+            owners: OwnerScanner::new(proc_root, FULL_RESCAN),
+            users: Users::load(Path::new("/etc/passwd")),
+            viewer: Viewer::current(proc_root),
+            settings: PortSettings::read(),
+            raw: Vec::new(),
+            inodes: Vec::new(),
+        })
+    }
+
+    /// Lists the kernel's sockets into `self.raw`, falling back to `/proc/net` for good when
+    /// sock_diag fails.
+    fn list(&mut self) -> Result<(), SocketError> {
+        self.raw.clear();
+        if let Some(nl) = &mut self.netlink {
+            match nl.dump_all(&mut self.raw) {
+                Ok(()) => return Ok(()),
+                Err(_) => {
+                    self.netlink = None;
+                    self.raw.clear();
+                }
+            }
+        }
+        procnet::read_all(&self.proc_root.join("net"), &mut self.raw)
+    }
+}
+
+impl SocketSource for LinuxSource {
+    fn collect(&mut self) -> Result<Snapshot, SocketError> {
+        self.list()?;
+        self.inodes.clear();
+        self.inodes.extend(self.raw.iter().map(|r| r.inode));
+        self.owners.refresh(&self.inodes, Instant::now());
+        let mut owners_hidden = false;
+        let sockets: Vec<Socket> = self
+            .raw
+            .iter()
+            .map(|r| {
+                let owners: Vec<_> = self.owners.owners(r.inode).cloned().collect();
+                let owners_visible = self.viewer.sees_owners(!owners.is_empty(), r.uid, r.inode);
+                owners_hidden |= !owners_visible;
+                Socket {
+                    protocol: r.protocol,
+                    family: r.family,
+                    state: r.state,
+                    local: r.local,
+                    remote: r.remote,
+                    uid: r.uid,
+                    user: self.users.name(r.uid).map(str::to_owned),
+                    inode: r.inode,
+                    owners,
+                    owners_visible,
+                    service: None,
+                    service_port: None,
+                }
+            })
+            .collect();
+        let mut snapshot = Snapshot { sockets, owners_hidden };
+        Annotator::new(&self.registry, &self.settings, &snapshot.sockets).annotate_all(&mut snapshot.sockets);
+        Ok(snapshot)
+    }
+}
