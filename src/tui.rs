@@ -157,17 +157,36 @@ fn attach_search(_app: &mut App, _registry: &Arc<Registry>) {}
 /// The socket collector, feeding the loop's channel from its own thread.
 mod sockets {
     use super::*;
+    use crate::app::SocketFeed;
+    use crate::sockets::{Collector, system_source};
 
-    pub struct Handle;
-
-    pub fn start(_registry: Arc<Registry>, _interval: Duration, tx: Sender<Msg>) -> Option<Handle> {
-        let _ = tx.send(Msg::App(Event::SocketsFailed(
-            "the socket collector is not part of this build yet".into(),
-        )));
-        None
+    pub fn start(registry: Arc<Registry>, interval: Duration, tx: Sender<Msg>) -> Option<Collector> {
+        let source = match system_source(registry) {
+            Ok(source) => source,
+            Err(e) => {
+                let _ = tx.send(Msg::App(Event::SocketsFailed(e.to_string())));
+                return None;
+            }
+        };
+        Some(Collector::spawn(source, interval, move |result| {
+            let event = match result {
+                Ok(u) => Event::Sockets(SocketFeed { snapshot: u.snapshot, closed: u.closed, took: u.took }),
+                Err(e) => Event::SocketsFailed(e.to_string()),
+            };
+            tx.send(Msg::App(event)).is_ok()
+        }))
     }
 
-    pub fn configure(_h: Option<&Handle>, _interval: Duration, _paused: bool) {}
+    pub fn configure(collector: Option<&Collector>, interval: Duration, paused: bool) {
+        if let Some(c) = collector {
+            c.set_interval(interval);
+            c.set_paused(paused);
+        }
+    }
 
-    pub fn stop(_h: Option<Handle>) {}
+    pub fn stop(collector: Option<Collector>) {
+        if let Some(c) = collector {
+            c.stop();
+        }
+    }
 }

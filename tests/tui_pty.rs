@@ -165,3 +165,23 @@ fn sigterm_and_sighup_restore_the_terminal() {
         pty.check_restored();
     }
 }
+
+#[test]
+fn sockets_screen_shows_our_listener_with_our_pid() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut pty = Pty::start(&["tui", "--refresh", "0.25"], &[]);
+    pty.wait_text("Well-known 0–1023");
+    pty.send("s");
+    pty.wait_text("PROTO");
+    pty.send(&format!("/{port}"));
+    let local = format!("127.0.0.1:{port}");
+    let owner = format!("{}/", std::process::id());
+    pty.wait("our listener with our pid", |s| {
+        s.contents().lines().any(|l| l.contains(&local) && l.contains("LISTEN") && l.contains(&owner))
+    });
+    pty.send("\x1b");
+    pty.wait_text("/ filter");
+    pty.quit_and_check();
+    drop(listener);
+}

@@ -21,8 +21,8 @@ use crate::sockets::{Family, Socket};
 
 /// `1234/postgres, 1240/postgres`, or `?` when the owners could not be seen.
 pub fn owners_text(s: &Socket) -> String {
-    if !s.owners_visible && s.owners.is_empty() {
-        return "?".to_owned();
+    if s.owners.is_empty() {
+        return if s.owners_visible { "–".to_owned() } else { "?".to_owned() };
     }
     s.owners.iter().map(|o| format!("{}/{}", o.pid, o.process)).collect::<Vec<_>>().join(", ")
 }
@@ -101,7 +101,7 @@ pub fn render(frame: &mut Frame, app: &App, r: &Regions, theme: Theme) {
     widths.push(Constraint::Length(11));
     header.push("STATE");
     if width >= 70 {
-        widths.push(Constraint::Length(12));
+        widths.push(Constraint::Length(14));
         header.push("SERVICE");
     }
     widths.push(Constraint::Fill(1));
