@@ -148,7 +148,11 @@ fn suspend(terminal: &mut Term, mouse: bool) -> io::Result<()> {
     restore(mouse);
     signal_hook::low_level::raise(SIGTSTP)?;
     setup(mouse)?;
-    terminal.clear()
+    execute!(io::stdout(), crossterm::terminal::Clear(crossterm::terminal::ClearType::All))?;
+    // A fresh Terminal has empty buffers, so the next draw repaints everything. (`Terminal::clear`
+    // would ask the terminal for the cursor position, which races the input thread's reads.)
+    *terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    Ok(())
 }
 
 /// The search engine behind the app's `Searcher` seam.

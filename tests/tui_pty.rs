@@ -185,3 +185,15 @@ fn sockets_screen_shows_our_listener_with_our_pid() {
     pty.quit_and_check();
     drop(listener);
 }
+
+#[test]
+fn ctrl_z_without_job_control_carries_on() {
+    // Under the test harness nobody could resume a stopped job (the PTY's session has no shell),
+    // so the kernel discards the stop; the TUI must take the terminal back and keep working.
+    let mut pty = Pty::start(&[], &[]);
+    pty.wait_text("Well-known 0–1023");
+    pty.send("\x1a");
+    pty.send(":5432\r");
+    pty.wait("a repaint after the suspend", |s| s.alternate_screen() && s.contents().contains("postgresql"));
+    pty.quit_and_check();
+}
