@@ -1,6 +1,7 @@
 //! The TUI's state and everything that changes it: `apply(Event)` for input and collector data,
 //! `update(Action)` for what keys mean. No terminal I/O and no clock, so tests drive it headless.
 
+mod engine;
 #[doc(hidden)]
 pub mod fake;
 pub mod keymap;
@@ -16,6 +17,7 @@ use crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
+pub use engine::engine_searcher;
 pub use keymap::{Action, Scope};
 pub use rows::{Row, RowKind, Use};
 pub use sockets::{Entry, SocketFeed, SocketsState, SortKey};
@@ -74,7 +76,8 @@ pub struct SearchHit {
 }
 
 /// Ranks services for a query: the search engine behind one seam, so tests can use a fake.
-pub trait Searcher {
+/// `Send` so the engine can be built on a thread while the first frame is already up.
+pub trait Searcher: Send {
     fn search(&mut self, query: &str) -> Vec<SearchHit>;
 }
 
@@ -214,8 +217,14 @@ impl App {
         }
     }
 
+    /// Installs the search engine; a query typed while it was loading is run now.
     pub fn set_searcher(&mut self, searcher: Box<dyn Searcher>) {
         self.searcher = Some(searcher);
+        if let Some(input) = self.input.as_ref().filter(|i| i.kind == InputKind::Search) {
+            let pending = input.text.clone();
+            self.query.clear();
+            self.run_search(&pending);
+        }
     }
 
     /// True while the panes show search hits instead of the ranges.
@@ -323,16 +332,17 @@ impl App {
         if query == self.query {
             return;
         }
+        let Some(searcher) = self.searcher.as_mut() else {
+            // Still loading: `set_searcher` runs the query when the engine arrives.
+            self.message = Some("search index is loading…".to_owned());
+            return;
+        };
         self.query = query.to_owned();
         self.hits = Default::default();
         self.hit_pos = [ListPos::default(); 3];
         if query.is_empty() {
             return;
         }
-        let Some(searcher) = self.searcher.as_mut() else {
-            self.message = Some("search is not available in this build".to_owned());
-            return;
-        };
         for hit in searcher.search(query) {
             self.hits[PortRange::of(hit.span.start) as usize].push(hit);
         }

@@ -23,6 +23,8 @@ type Term = Terminal<CrosstermBackend<Stdout>>;
 /// What arrives on the loop's one channel.
 enum Msg {
     App(Event),
+    /// The search engine, built off the main thread.
+    Searcher(Box<dyn crate::app::Searcher>),
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly.
     Signal,
 }
@@ -57,7 +59,6 @@ fn install_panic_hook(mouse: bool) {
 /// Runs the TUI until the user quits or a signal asks it to stop.
 pub fn run(registry: Arc<Registry>, options: Options) -> io::Result<()> {
     let mut app = App::new(Arc::clone(&registry), PortSettings::read(), options);
-    attach_search(&mut app, &registry);
     install_panic_hook(options.mouse);
     setup(options.mouse).inspect_err(|_| restore(options.mouse))?;
     let result = Terminal::new(CrosstermBackend::new(io::stdout()))
@@ -74,6 +75,7 @@ fn event_loop(terminal: &mut Term, app: &mut App, registry: &Arc<Registry>) -> i
     let (tx, rx) = mpsc::channel::<Msg>();
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
+    spawn_search(Arc::clone(registry), tx.clone());
     let collector = sockets::start(Arc::clone(registry), app.sockets.refresh, tx);
     let mut applied = (app.sockets.refresh, app.sockets.paused);
 
@@ -107,6 +109,7 @@ fn wait_and_apply(rx: &Receiver<Msg>, app: &mut App) -> bool {
     while let Some(msg) = next {
         match msg {
             Msg::App(event) => app.apply(event),
+            Msg::Searcher(searcher) => app.set_searcher(searcher),
             Msg::Signal => return false,
         }
         if app.quit || app.suspend {
@@ -155,8 +158,14 @@ fn suspend(terminal: &mut Term, mouse: bool) -> io::Result<()> {
     Ok(())
 }
 
-/// The search engine behind the app's `Searcher` seam.
-fn attach_search(_app: &mut App, _registry: &Arc<Registry>) {}
+/// Builds the search engine on its own thread and hands it to the loop.
+fn spawn_search(registry: Arc<Registry>, tx: Sender<Msg>) {
+    std::thread::spawn(move || {
+        if let Some(searcher) = crate::app::engine_searcher(registry) {
+            let _ = tx.send(Msg::Searcher(searcher));
+        }
+    });
+}
 
 /// The socket collector, feeding the loop's channel from its own thread.
 mod sockets {

@@ -306,3 +306,16 @@ fn collector_errors_show_sanitized() {
     a.apply(Event::SocketsFailed("no \u{1b}[2J access".into()));
     assert_eq!(a.sockets.error.as_deref(), Some("no \u{fffd}[2J access"));
 }
+
+#[test]
+fn a_query_typed_while_the_engine_loads_runs_when_it_arrives() {
+    let registry = std::sync::Arc::new(fake::registry());
+    let mut a =
+        App::new(std::sync::Arc::clone(&registry), fake::settings(), portolan::app::Options::default());
+    typed(&mut a, "/ssh");
+    assert!(!a.searching());
+    assert!(a.message.as_deref().is_some_and(|m| m.contains("loading")));
+    a.set_searcher(Box::new(fake::FakeSearcher::new(registry)));
+    assert_eq!(a.query, "ssh");
+    assert_eq!(a.hits[0].first().map(|h| h.span.start), Some(22));
+}
