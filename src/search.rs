@@ -24,7 +24,7 @@
 mod assets;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use fuzzy_matcher::skim::SkimMatcherV2;
 use serde::Serialize;
@@ -32,7 +32,7 @@ use serde::ser::SerializeStruct;
 
 pub use assets::{ALIASES_TOML, Aliases, AssetError, POPULAR_TOML, Popularity};
 
-use crate::registry::{PortRange, PortSpan, Protocol, RecordId, Registry, Source};
+use crate::registry::{Brief, PortRange, PortSpan, Protocol, RecordId, Registry, Source};
 
 /// Longest query considered, in bytes; the rest is ignored (no service name comes close).
 const MAX_QUERY: usize = 256;
@@ -137,7 +137,8 @@ struct Entry {
     placeholder: bool,
     /// Which characters occur anywhere in the entry's text (see `char_mask`).
     mask: u64,
-    records: Vec<RecordId>,
+    /// This entry's slice of `SearchEngine::records`.
+    records: Text,
 }
 
 /// One query term, lowercased.
@@ -166,6 +167,8 @@ struct TermScore {
 pub struct SearchEngine {
     text: String,
     entries: Vec<Entry>,
+    /// Registry records of every entry, entry after entry.
+    records: Vec<RecordId>,
     matcher: SkimMatcherV2,
     /// Registry size the entries were built from, to notice a different registry.
     built_from: usize,
@@ -195,21 +198,93 @@ impl SearchEngine {
 
     /// An engine with the given alias and popularity tables.
     pub fn with_tables(registry: &Registry, aliases: &Aliases, popularity: &Popularity) -> SearchEngine {
-        let mut b = Builder {
-            text: String::with_capacity(1 << 20),
-            entries: Vec::with_capacity(registry.len()),
-            keys: HashMap::with_capacity_and_hasher(registry.len(), BuildHasherDefault::default()),
+        SearchEngine::build(registry, aliases, popularity, Fold::All)
+    }
+
+    /// One query, once, for `portolan search`: folds only what the query can reach instead of the
+    /// whole registry, and gives exactly the hits a full engine gives. First it tries the names and
+    /// aliases starting with the query (the registry's name index finds them without a scan): when
+    /// those fill the limit, nothing below the prefix tier can enter it. Otherwise it folds the records
+    /// that pass the candidate test.
+    pub fn search_once(registry: &Registry, query: &str, opts: &SearchOptions) -> Vec<Hit> {
+        let aliases = Aliases::bundled().unwrap_or_default();
+        let popularity = Popularity::bundled().unwrap_or_default();
+        let terms = parse_query(query).terms;
+        if let ([term], Some(limit)) = (terms.as_slice(), opts.limit)
+            && !term.numeric
+        {
+            let records = prefix_records(registry, &aliases, &term.text);
+            let mut engine = SearchEngine::build(registry, &aliases, &popularity, Fold::Records(records));
+            let hits = engine.search(registry, query, opts);
+            if hits.len() >= limit && hits.iter().all(|h| h.score >= PREFIX * TIER) {
+                return hits;
+            }
+        }
+        let mut engine = SearchEngine::build(registry, &aliases, &popularity, Fold::Matching(terms));
+        let mut hits = engine.search(registry, query, opts);
+        for hit in &mut hits {
+            complete(registry, hit);
+        }
+        hits
+    }
+
+    fn build(
+        registry: &Registry,
+        aliases: &Aliases,
+        popularity: &Popularity,
+        fold: Fold<'_>,
+    ) -> SearchEngine {
+        let records = match &fold {
+            Fold::Records(records) => records.len(),
+            Fold::All | Fold::Matching(_) => registry.len(),
         };
-        b.add_records(registry);
-        b.add_aliases(registry, aliases);
-        b.add_popularity(registry, popularity);
-        let Builder { text, mut entries, .. } = b;
-        for e in &mut entries {
+        let mut b = Builder {
+            text: String::with_capacity(records * 64),
+            entries: Vec::with_capacity(records),
+            keys: HashMap::with_capacity_and_hasher(records, BuildHasherDefault::default()),
+            members: Vec::with_capacity(records),
+            wanted: HashMap::default(),
+            filter: None,
+        };
+        for name in aliases
+            .iter()
+            .flat_map(|(_, targets)| targets)
+            .map(String::as_str)
+            .chain(popularity.iter().map(|(_, name, _)| name))
+        {
+            b.wanted.entry(name.to_owned()).or_default();
+        }
+        match fold {
+            Fold::All => b.add_records(registry, registry.briefs()),
+            Fold::Matching(terms) => {
+                b.filter = Some(Filter::new(terms, aliases));
+                b.add_records(registry, registry.briefs());
+            }
+            Fold::Records(records) => b.add_records(registry, records.into_iter()),
+        }
+        b.add_aliases(aliases);
+        b.add_popularity(popularity);
+        let Builder { text, mut entries, mut members, .. } = b;
+        // Stable, and nearly sorted already (records of an entry are mostly adjacent).
+        members.sort_by_key(|&(entry, _)| entry);
+        let records: Vec<RecordId> = members.iter().map(|&(_, id)| id).collect();
+        let mut at = 0u32;
+        for (i, e) in entries.iter_mut().enumerate() {
             e.mask = entry_mask(&text, e);
+            let len = members
+                .get(at as usize..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&(entry, _)| entry as usize == i)
+                .count();
+            let len = u32::try_from(len).unwrap_or(0);
+            e.records = Text { start: at, len };
+            at += len;
         }
         SearchEngine {
             text,
             entries,
+            records,
             matcher: SkimMatcherV2::default().ignore_case(),
             built_from: registry.len(),
             last_terms: Vec::new(),
@@ -273,14 +348,29 @@ impl SearchEngine {
                 Cheap::No => {}
             }
         }
-        // Pending entries can reach the fuzzy tier at best: skip skim when the higher tiers fill the limit.
+        // Pending entries reach the fuzzy tier at best: skip skim when the higher tiers fill the limit.
+        // Then names and aliases first; descriptions (the text tier, the costly part) only when the
+        // tiers above it have not filled the limit.
         if decided_above_fuzzy < limit {
+            let mut deferred = std::mem::take(&mut self.scratch);
+            deferred.clear();
             for &i in &self.pending {
                 let e = &self.entries[i as usize];
-                if let Some(score) = self.full_score(e, &parsed.terms) {
-                    self.scored.push((score, i));
+                match self.full_score(e, &parsed.terms, false) {
+                    Scored::Yes(score) => self.scored.push((score, i)),
+                    Scored::Deferred => deferred.push(i),
+                    Scored::No => {}
                 }
             }
+            if self.scored.iter().filter(|(score, _)| score / TIER > TEXT).count() < limit {
+                for &i in &deferred {
+                    let e = &self.entries[i as usize];
+                    if let Scored::Yes(score) = self.full_score(e, &parsed.terms, true) {
+                        self.scored.push((score, i));
+                    }
+                }
+            }
+            self.scratch = deferred;
         }
 
         let entries = &self.entries;
@@ -369,19 +459,29 @@ impl SearchEngine {
         if pending { Cheap::Pending } else { Cheap::Scored(tier, self.total(e, tier, sub)) }
     }
 
-    fn full_score(&self, e: &Entry, terms: &[Term]) -> Option<i64> {
+    /// Scores with skim; without `descriptions`, an entry that would need a description match is
+    /// `Deferred` (it can reach the text tier at best).
+    fn full_score(&self, e: &Entry, terms: &[Term], descriptions: bool) -> Scored {
         let mut tier = EXACT;
         let mut sub = 0;
+        let mut deferred = false;
         for t in terms {
             let s = match self.cheap_term(e, t) {
                 Cheap::Scored(tier, sub) => TermScore { tier, sub },
-                Cheap::Pending => self.fuzzy_term(e, t)?,
-                Cheap::No => return None,
+                Cheap::Pending => match self.fuzzy_term(e, t, descriptions) {
+                    Scored::Yes(s) => s,
+                    Scored::Deferred => {
+                        deferred = true;
+                        continue;
+                    }
+                    Scored::No => return Scored::No,
+                },
+                Cheap::No => return Scored::No,
             };
             tier = tier.min(s.tier);
             sub += s.sub;
         }
-        Some(self.total(e, tier, sub))
+        if deferred { Scored::Deferred } else { Scored::Yes(self.total(e, tier, sub)) }
     }
 
     fn total(&self, e: &Entry, tier: i64, sub: i64) -> i64 {
@@ -442,22 +542,37 @@ impl SearchEngine {
     }
 
     /// Skim on the name and aliases (fuzzy tier), else on the description (text tier).
-    fn fuzzy_term(&self, e: &Entry, t: &Term) -> Option<TermScore> {
-        let mut best: Option<i64> = self.matcher.fuzzy(self.field(e.name), &t.text, false).map(|(s, _)| s);
+    fn fuzzy_term(&self, e: &Entry, t: &Term, descriptions: bool) -> Scored<TermScore> {
+        let mut best: Option<i64> = self.skim(self.field(e.name), &t.text, false).map(|(s, _)| s);
         for a in &e.aliases {
-            if let Some((s, _)) = self.matcher.fuzzy(self.field(a.text), &t.text, false) {
+            if let Some((s, _)) = self.skim(self.field(a.text), &t.text, false) {
                 let s = s * 3 / 4 - 10 * i64::from(a.order);
                 best = Some(best.map_or(s, |b| b.max(s)));
             }
         }
         if let Some(sub) = best {
-            return Some(TermScore { tier: FUZZY, sub });
+            return Scored::Yes(TermScore { tier: FUZZY, sub });
         }
-        if t.chars < 2 {
+        let description = self.field(e.description);
+        if t.chars < 2 || !is_subsequence(t.text.as_bytes(), description.as_bytes()) {
+            return Scored::No;
+        }
+        if !descriptions {
+            return Scored::Deferred;
+        }
+        match self.skim(description, &t.text, false) {
+            Some((s, _)) => Scored::Yes(TermScore { tier: TEXT, sub: s }),
+            None => Scored::No,
+        }
+    }
+
+    /// Skim, called only when the cheap subsequence test passes (skim would refuse the rest anyway,
+    /// after copying the text into its buffers).
+    fn skim(&self, text: &str, pattern: &str, positions: bool) -> Option<(i64, Vec<usize>)> {
+        if !is_subsequence(pattern.as_bytes(), text.as_bytes()) {
             return None;
         }
-        let (s, _) = self.matcher.fuzzy(self.field(e.description), &t.text, false)?;
-        Some(TermScore { tier: TEXT, sub: s })
+        self.matcher.fuzzy(text, pattern, positions)
     }
 
     fn numeric_term(&self, e: &Entry, t: &Term) -> Cheap {
@@ -508,7 +623,7 @@ impl SearchEngine {
                 e.aliases.iter().find(|a| starts_with_ignore_case(self.field(a.text), &t.text))
             {
                 alias = alias.or_else(|| a.from_table.then(|| self.field(a.text).to_owned()));
-            } else if let Some((_, idx)) = self.matcher.fuzzy(name, &t.text, true) {
+            } else if let Some((_, idx)) = self.skim(name, &t.text, true) {
                 matched.service.extend(idx);
             }
             if e.placeholder {
@@ -517,7 +632,7 @@ impl SearchEngine {
                     matched.description.extend(first..first + t.chars);
                 }
             } else if t.chars >= 2
-                && let Some((_, idx)) = self.matcher.fuzzy(description, &t.text, true)
+                && let Some((_, idx)) = self.skim(description, &t.text, true)
             {
                 matched.description.extend(idx);
             }
@@ -537,10 +652,84 @@ impl SearchEngine {
             source: e.source,
             score,
             matched,
-            records: e.records.clone(),
+            records: self
+                .records
+                .get(e.records.start as usize..(e.records.start + e.records.len) as usize)
+                .unwrap_or_default()
+                .to_vec(),
             alias,
         }
     }
+}
+
+/// Which records an engine folds.
+enum Fold<'r> {
+    All,
+    /// Those passing the candidate test for these terms.
+    Matching(Vec<Term>),
+    /// These, in registry order.
+    Records(Vec<Brief<'r>>),
+}
+
+/// Every record an exact or prefix match of `prefix` can reach, with the rows it folds together with:
+/// names and `/etc/services` aliases from the registry's name index, the targets of alias words
+/// starting with it, and each one's rows of the same name on its port. Sorted into registry order so
+/// that entries are built as the full engine builds them.
+fn prefix_records<'r>(registry: &'r Registry, aliases: &Aliases, prefix: &str) -> Vec<Brief<'r>> {
+    let mut found = registry.named_prefix(prefix);
+    for (word, targets) in aliases.iter() {
+        if starts_with_ignore_case(word, prefix) {
+            for target in targets {
+                found.extend(registry.named(target));
+            }
+        }
+    }
+    let mut siblings = Vec::new();
+    for r in &found {
+        match r.ports {
+            Some(span) => siblings
+                .extend(registry.at_port(span.start).filter(|s| s.service.eq_ignore_ascii_case(r.service))),
+            None => siblings.extend(registry.named(r.service).into_iter().filter(|s| s.ports.is_none())),
+        }
+    }
+    let mut records: Vec<Brief<'r>> = found.iter().chain(&siblings).map(Brief::from).collect();
+    records.sort_unstable_by_key(|b| b.id);
+    records.dedup_by_key(|b| b.id);
+    records
+}
+
+/// Re-reads a hit's protocols and records from the registry: a one-shot engine folds only the records
+/// that matched, and a sibling row (the same service and port) whose text did not may be missing.
+fn complete(registry: &Registry, hit: &mut Hit) {
+    let same = |r: &crate::registry::Record<'_>| {
+        r.service.eq_ignore_ascii_case(&hit.service)
+            && match (r.ports, hit.span()) {
+                (Some(p), Some(s)) => {
+                    p == s || (r.source != Source::Iana && s.contains(p.start) && p.is_single())
+                }
+                (None, None) => true,
+                _ => false,
+            }
+    };
+    let records: Vec<crate::registry::Record<'_>> = match hit.span() {
+        Some(s) => registry.at_port(s.start).filter(|r| same(r)).collect(),
+        None => registry.named(&hit.service).into_iter().filter(|r| same(r)).collect(),
+    };
+    if records.is_empty() {
+        return;
+    }
+    let mut protocols: Vec<Protocol> = records.iter().filter_map(|r| r.protocol).collect();
+    protocols.sort_unstable();
+    protocols.dedup();
+    hit.protocols = protocols;
+    hit.records = records.iter().map(|r| r.id).collect();
+}
+
+/// A skim-scored result, or a decision put off until descriptions are needed.
+enum Scored<T = i64> {
+    Yes(T),
+    Deferred,
+    No,
 }
 
 enum Cheap {
@@ -555,6 +744,63 @@ struct Builder<'r> {
     entries: Vec<Entry>,
     /// (lowercase service name, ports) -> entry.
     keys: HashMap<(std::borrow::Cow<'r, str>, Option<PortSpan>), u32, BuildHasherDefault<Fnv>>,
+    /// (entry, record) in registry order; one flat list instead of a vector per entry.
+    members: Vec<(u32, RecordId)>,
+    /// Lowercase names the alias and popularity tables point at -> their entries.
+    wanted: HashMap<String, Vec<u32>, BuildHasherDefault<Fnv>>,
+    /// For a one-shot search: only records that can match it are folded.
+    filter: Option<Filter>,
+}
+
+/// Which records a one-shot search needs: those passing the candidate test, judged on the record.
+struct Filter {
+    terms: Vec<Term>,
+    /// Hashes of the (name, ports) keys whose first record failed.
+    rejected: std::collections::HashSet<u64, BuildHasherDefault<Fnv>>,
+    /// Lowercase service name -> the alias words that lead to it.
+    words_of: HashMap<String, Vec<String>, BuildHasherDefault<Fnv>>,
+}
+
+impl Filter {
+    fn new(terms: Vec<Term>, aliases: &Aliases) -> Filter {
+        let mut words_of: HashMap<String, Vec<String>, BuildHasherDefault<Fnv>> = HashMap::default();
+        for (word, targets) in aliases.iter() {
+            for target in targets {
+                words_of.entry(target.clone()).or_default().push(word.to_owned());
+            }
+        }
+        Filter { terms, words_of, rejected: std::collections::HashSet::default() }
+    }
+
+    /// Whether to leave out a record that opens no entry yet: its key failed before, or it fails now.
+    fn rejects(&mut self, key: &(std::borrow::Cow<'_, str>, Option<PortSpan>), r: &Brief<'_>) -> bool {
+        let mut h = Fnv::default();
+        key.hash(&mut h);
+        let hash = h.finish();
+        if self.rejected.contains(&hash) {
+            return true;
+        }
+        if self.accepts(&key.0, r) {
+            return false;
+        }
+        self.rejected.insert(hash);
+        true
+    }
+
+    /// The record-level form of `SearchEngine::is_candidate`.
+    fn accepts(&self, lowercase_name: &str, r: &Brief<'_>) -> bool {
+        self.terms.iter().all(|t| {
+            let needle = t.text.as_bytes();
+            (t.numeric && r.ports.is_some_and(|s| port_prefix_extra(s, &t.text).is_some()))
+                || is_subsequence(needle, r.service.as_bytes())
+                || is_subsequence(needle, r.description.as_bytes())
+                || r.aliases.split(' ').any(|a| is_subsequence(needle, a.as_bytes()))
+                || self
+                    .words_of
+                    .get(lowercase_name)
+                    .is_some_and(|words| words.iter().any(|w| is_subsequence(needle, w.as_bytes())))
+        })
+    }
 }
 
 /// FNV-1a: the builder hashes ~15,000 short keys at start-up, where SipHash's DoS resistance buys
@@ -587,12 +833,15 @@ impl<'r> Builder<'r> {
         Text { start, len: u32::try_from(s.len()).unwrap_or(0) }
     }
 
-    fn add_records(&mut self, registry: &'r Registry) {
-        let mut last: Option<(&'r str, Option<PortSpan>, u32)> = None;
-        for r in registry.records() {
+    fn add_records(&mut self, registry: &'r Registry, records: impl Iterator<Item = Brief<'r>>) {
+        let mut last: Option<(&'r str, Option<PortSpan>, Option<u32>)> = None;
+        for r in records {
             // Runs of one service on one port (tcp, udp, sctp rows) are adjacent in the registry.
             let index = match last {
-                Some((name, ports, i)) if name == r.service && ports == r.ports => i,
+                Some((name, ports, i)) if name == r.service && ports == r.ports => match i {
+                    Some(i) => i,
+                    None => continue,
+                },
                 _ => {
                     let key = if r.service.bytes().any(|b| b.is_ascii_uppercase()) {
                         std::borrow::Cow::Owned(r.service.to_ascii_lowercase())
@@ -602,8 +851,17 @@ impl<'r> Builder<'r> {
                     let key = (key, r.ports);
                     match self.keys.get(&key).copied().or_else(|| self.covering(registry, &r)) {
                         Some(i) => i,
+                        // A one-shot search folds a service only when its first record can match, as
+                        // the full engine judges it by that record's description.
+                        None if self.filter.as_mut().is_some_and(|f| f.rejects(&key, &r)) => {
+                            last = Some((r.service, r.ports, None));
+                            continue;
+                        }
                         None => {
                             let next = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
+                            if let Some(ids) = self.wanted.get_mut(key.0.as_ref()) {
+                                ids.push(next);
+                            }
                             self.keys.insert(key, next);
                             let name = self.push_text(r.service);
                             let description = self.push_text(r.description);
@@ -617,14 +875,15 @@ impl<'r> Builder<'r> {
                                 popularity: 0,
                                 placeholder: r.service.is_empty(),
                                 mask: 0,
-                                records: Vec::new(),
+                                records: Text::default(),
                             });
                             next
                         }
                     }
                 }
             };
-            last = Some((r.service, r.ports, index));
+            last = Some((r.service, r.ports, Some(index)));
+            self.members.push((index, r.id));
             let Some(entry) = self.entries.get(index as usize) else { continue };
             let needs_description = entry.description.len == 0 && !r.description.is_empty();
             let description = needs_description.then(|| self.push_text(r.description));
@@ -644,7 +903,6 @@ impl<'r> Builder<'r> {
                 if let Some(p) = r.protocol {
                     entry.protocols |= proto_bit(p);
                 }
-                entry.records.push(r.id);
                 if let Some(d) = description {
                     entry.description = d;
                 }
@@ -655,7 +913,7 @@ impl<'r> Builder<'r> {
 
     /// For a record outside IANA's layer, the IANA entry of the same name whose range holds its port
     /// (`/etc/services` lists `x11 6000/tcp` where IANA has x11 on 6000-6063).
-    fn covering(&self, registry: &Registry, r: &crate::registry::Record<'_>) -> Option<u32> {
+    fn covering(&self, registry: &Registry, r: &Brief<'_>) -> Option<u32> {
         let span = r.ports.filter(|_| r.source != Source::Iana && !r.service.is_empty())?;
         registry
             .at_port(span.start)
@@ -664,26 +922,16 @@ impl<'r> Builder<'r> {
             .copied()
     }
 
-    /// Entries named `name` (any case), found through the registry's name index.
-    fn named(&self, registry: &Registry, name: &str) -> Vec<(u32, Option<PortSpan>)> {
-        let mut out: Vec<(u32, Option<PortSpan>)> = registry
-            .named(name)
-            .iter()
-            .filter(|r| r.service.eq_ignore_ascii_case(name))
-            .filter_map(|r| {
-                let key = (std::borrow::Cow::Owned(r.service.to_ascii_lowercase()), r.ports);
-                self.keys.get(&key).map(|&i| (i, r.ports))
-            })
-            .collect();
-        out.sort_unstable_by_key(|&(i, _)| i);
-        out.dedup_by_key(|&mut (i, _)| i);
-        out
+    /// Entries named `name` (lowercase), as recorded in `wanted` while folding the records.
+    fn named(&self, name: &str) -> Vec<(u32, Option<PortSpan>)> {
+        let ids = self.wanted.get(name).map_or(&[][..], Vec::as_slice);
+        ids.iter().filter_map(|&i| self.entries.get(i as usize).map(|e| (i, e.ports))).collect()
     }
 
-    fn add_aliases(&mut self, registry: &Registry, aliases: &Aliases) {
+    fn add_aliases(&mut self, aliases: &Aliases) {
         for (word, targets) in aliases.iter() {
             for (order, target) in targets.iter().enumerate() {
-                for (i, _) in self.named(registry, target) {
+                for (i, _) in self.named(target) {
                     let exists = self.entries.get(i as usize).is_none_or(|e| {
                         e.aliases.iter().any(|a| slice(&self.text, a.text) == word)
                             || slice(&self.text, e.name).eq_ignore_ascii_case(word)
@@ -701,9 +949,9 @@ impl<'r> Builder<'r> {
         }
     }
 
-    fn add_popularity(&mut self, registry: &Registry, popularity: &Popularity) {
+    fn add_popularity(&mut self, popularity: &Popularity) {
         for (rank, name, port) in popularity.iter() {
-            for (i, ports) in self.named(registry, name) {
+            for (i, ports) in self.named(name) {
                 if let Some(e) = self.entries.get_mut(i as usize)
                     && ports.is_some_and(|s| s.contains(port))
                     && e.popularity == 0
@@ -728,17 +976,26 @@ fn port_key(e: &Entry) -> (bool, u16, u16) {
     e.ports.map_or((true, 0, 0), |s| (false, s.start, s.end))
 }
 
-/// A bit per character class: letters and digits have their own, everything else shares 28 buckets.
-fn char_mask(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0u64, |m, &b| {
-        let b = b.to_ascii_lowercase();
-        let bit = match b {
-            b'a'..=b'z' => b - b'a',
-            b'0'..=b'9' => 26 + b - b'0',
-            _ => 36 + b % 28,
+/// A bit per character class: letters (either case) and digits have their own, everything else shares
+/// 28 buckets.
+const MASK_BITS: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let lower = (b as u8).to_ascii_lowercase();
+        let bit = match lower {
+            b'a'..=b'z' => lower - b'a',
+            b'0'..=b'9' => 26 + lower - b'0',
+            _ => 36 + lower % 28,
         };
-        m | 1 << bit
-    })
+        table[b] = 1 << bit;
+        b += 1;
+    }
+    table
+};
+
+fn char_mask(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0u64, |m, &b| m | MASK_BITS[usize::from(b)])
 }
 
 fn entry_mask(text: &str, e: &Entry) -> u64 {

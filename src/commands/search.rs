@@ -14,7 +14,7 @@ pub fn run(ctx: &Context, args: &SearchArgs, out: &mut dyn Write, err: &mut dyn 
         return Ok(Status::Invalid);
     }
     let opts = SearchOptions { limit: Some(args.limit), protocol: args.proto, range: args.range };
-    let hits = SearchEngine::new(&ctx.registry).search(&ctx.registry, &query, &opts);
+    let hits = SearchEngine::search_once(&ctx.registry, &query, &opts);
     if args.json {
         write_json(out, &hits)?;
     } else if hits.is_empty() {

@@ -283,3 +283,48 @@ fn bundled_engine_covers_every_layer() {
     let hits = e.search(&reg, "vite", &SearchOptions::default());
     assert_eq!((hits[0].service.as_str(), hits[0].source), ("vite", Source::Common));
 }
+
+/// The one-shot engine (only matching records folded) answers exactly as the full engine does.
+#[test]
+fn one_shot_search_equals_full_engine() {
+    let reg = Registry::bundled();
+    let mut full = SearchEngine::new(&reg);
+    let queries = [
+        "h",
+        "http",
+        "e",
+        "dns",
+        "pg",
+        "5432",
+        "53",
+        "udp 53",
+        "53/udp",
+        "x11",
+        "6010",
+        "k8s",
+        "rdp",
+        "unassigned",
+        "reserved",
+        "0",
+        "sql server",
+        "kerbros",
+        "mongo",
+        "vite",
+        "www",
+        "secure shell",
+    ];
+    for q in queries {
+        for opts in [
+            SearchOptions { limit: Some(20), ..SearchOptions::default() },
+            SearchOptions { limit: Some(3), ..SearchOptions::default() },
+            SearchOptions { limit: Some(10), protocol: Some(Protocol::Tcp), range: None },
+            SearchOptions { limit: None, protocol: Some(Protocol::Udp), range: None },
+            SearchOptions { limit: Some(50), protocol: None, range: Some(PortRange::WellKnown) },
+        ] {
+            let want = full.search(&reg, q, &opts);
+            let got = SearchEngine::search_once(&reg, q, &opts);
+            assert_eq!(names(&got), names(&want), "{q:?} {opts:?}");
+            assert_eq!(got, want, "{q:?} {opts:?}");
+        }
+    }
+}
