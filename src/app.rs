@@ -170,6 +170,8 @@ pub struct App {
     pub query: String,
     pub hits: [Vec<SearchHit>; 3],
     pub hit_pos: [ListPos; 3],
+    /// The pane focused before the search moved focus to its best hit; Esc returns there.
+    focus_before_search: usize,
     searcher: Option<Box<dyn Searcher>>,
     pub size: (u16, u16),
     pub scroll: u16,
@@ -208,6 +210,7 @@ impl App {
             query: String::new(),
             hits: [Vec::new(), Vec::new(), Vec::new()],
             hit_pos: [ListPos::default(); 3],
+            focus_before_search: 0,
             searcher: None,
             size: (80, 24),
             scroll: 0,
@@ -343,13 +346,13 @@ impl App {
         if query.is_empty() {
             return;
         }
-        for hit in searcher.search(query) {
-            self.hits[PortRange::of(hit.span.start) as usize].push(hit);
+        let hits = searcher.search(query);
+        // Focus the pane of the best hit, so Enter takes the top answer.
+        if let Some(best) = hits.first() {
+            self.focus = PortRange::of(best.span.start) as usize;
         }
-        if self.hits[self.focus].is_empty()
-            && let Some(i) = (0..3).find(|&i| !self.hits[i].is_empty())
-        {
-            self.focus = i;
+        for hit in hits {
+            self.hits[PortRange::of(hit.span.start) as usize].push(hit);
         }
     }
 
@@ -471,6 +474,9 @@ impl App {
                     let text = self.sockets.filter.clone();
                     self.input = Some(Input { kind: InputKind::Filter, text });
                 } else {
+                    if !self.searching() {
+                        self.focus_before_search = self.focus;
+                    }
                     self.screen = Screen::Ports;
                     self.detail_open = false;
                     self.input = Some(Input { kind: InputKind::Search, text: self.query.clone() });
@@ -575,7 +581,10 @@ impl App {
     fn back(&mut self) {
         if let Some(input) = self.input.take() {
             match input.kind {
-                InputKind::Search => self.clear_search(),
+                InputKind::Search => {
+                    self.clear_search();
+                    self.focus = self.focus_before_search;
+                }
                 InputKind::Filter => {
                     self.sockets.filter.clear();
                     self.sockets.rebuild();
@@ -592,7 +601,10 @@ impl App {
             }
             Screen::Sockets => self.screen = Screen::Ports,
             Screen::Ports if self.detail_open => self.detail_open = false,
-            Screen::Ports if self.searching() => self.clear_search(),
+            Screen::Ports if self.searching() => {
+                self.clear_search();
+                self.focus = self.focus_before_search;
+            }
             Screen::Ports => {}
         }
     }

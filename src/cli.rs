@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::registry::Protocol;
+use crate::registry::{PortRange, Protocol};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,6 +33,8 @@ pub enum ColorChoice {
 pub enum Command {
     /// What is port 5432? Which port does kerberos use? Look up ports, ranges (8000-8100) or names
     Lookup(LookupArgs),
+    /// Fuzzy search over services, aliases, descriptions and ports (`pg`, `dns`, `udp 53`, `5432`)
+    Search(SearchArgs),
     /// The three port ranges and this machine's port settings
     Ranges(JsonArgs),
     /// Which IANA registry is in use, and replace it with a newer one
@@ -74,6 +76,26 @@ pub struct LookupArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to look for: a name, a word people use (pg, dns, rdp), words of a description or a port;
+    /// `udp 53` or `53/udp` keep one protocol
+    #[arg(required = true, value_name = "TEXT", num_args = 1..)]
+    pub text: Vec<String>,
+    /// At most N hits
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 20, value_parser = parse_limit)]
+    pub limit: usize,
+    /// Only services on this protocol (tcp, udp, sctp, dccp)
+    #[arg(long, value_parser = parse_protocol)]
+    pub proto: Option<Protocol>,
+    /// Only ports in this range (well-known, registered, dynamic)
+    #[arg(long, value_parser = parse_range)]
+    pub range: Option<PortRange>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct JsonArgs {
     /// Print JSON
     #[arg(long)]
@@ -96,5 +118,16 @@ pub enum RegistryCommand {
 }
 
 pub fn parse_protocol(s: &str) -> Result<Protocol, String> {
+    s.parse()
+}
+
+pub fn parse_limit(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) | Err(_) => Err(format!("'{s}' is not a positive number")),
+        Ok(n) => Ok(n),
+    }
+}
+
+pub fn parse_range(s: &str) -> Result<PortRange, String> {
     s.parse()
 }

@@ -4,6 +4,7 @@
 pub mod lookup;
 pub mod ranges;
 pub mod registry;
+pub mod search;
 pub mod tui;
 
 use std::io::{self, Write};

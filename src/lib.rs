@@ -9,6 +9,7 @@ pub mod fsutil;
 pub mod output;
 pub mod registry;
 pub mod sanitize;
+pub mod search;
 pub mod sockets;
 pub mod system;
 pub mod tui;

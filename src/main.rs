@@ -43,6 +43,7 @@ fn run(
 ) -> io::Result<Status> {
     match command {
         Some(Command::Lookup(args)) => commands::lookup::run(ctx, &args, out, err),
+        Some(Command::Search(args)) => commands::search::run(ctx, &args, out, err),
         Some(Command::Ranges(args)) => commands::ranges::run(ctx, &args, out),
         Some(Command::Registry(RegistryCommand::Info(args))) => commands::registry::info(ctx, args.json, out),
         Some(Command::Registry(RegistryCommand::Update { from, json })) => {

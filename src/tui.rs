@@ -58,23 +58,30 @@ fn install_panic_hook(mouse: bool) {
 
 /// Runs the TUI until the user quits or a signal asks it to stop.
 pub fn run(registry: Arc<Registry>, options: Options) -> io::Result<()> {
+    // Catch the signals before the terminal changes, so none can end us with it in raw mode.
+    let signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
     let mut app = App::new(Arc::clone(&registry), PortSettings::read(), options);
     install_panic_hook(options.mouse);
     setup(options.mouse).inspect_err(|_| restore(options.mouse))?;
     let result = Terminal::new(CrosstermBackend::new(io::stdout()))
-        .and_then(|mut terminal| event_loop(&mut terminal, &mut app, &registry));
+        .and_then(|mut terminal| event_loop(&mut terminal, &mut app, &registry, signals));
     restore(options.mouse);
     result
 }
 
-fn event_loop(terminal: &mut Term, app: &mut App, registry: &Arc<Registry>) -> io::Result<()> {
+fn event_loop(
+    terminal: &mut Term,
+    app: &mut App,
+    registry: &Arc<Registry>,
+    signals: signal_hook::iterator::Signals,
+) -> io::Result<()> {
     let size = terminal.size()?;
     app.apply(Event::Resize(size.width, size.height));
     terminal.draw(|f| crate::ui::render(f, app))?;
 
     let (tx, rx) = mpsc::channel::<Msg>();
     spawn_input(tx.clone());
-    spawn_signals(tx.clone());
+    spawn_signals(signals, tx.clone());
     spawn_search(Arc::clone(registry), tx.clone());
     let collector = sockets::start(Arc::clone(registry), app.sockets.refresh, tx);
     let mut applied = (app.sockets.refresh, app.sockets.paused);
@@ -137,8 +144,7 @@ fn spawn_input(tx: Sender<Msg>) {
     });
 }
 
-fn spawn_signals(tx: Sender<Msg>) {
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT]) else { return };
+fn spawn_signals(mut signals: signal_hook::iterator::Signals, tx: Sender<Msg>) {
     std::thread::spawn(move || {
         if signals.forever().next().is_some() {
             let _ = tx.send(Msg::Signal);

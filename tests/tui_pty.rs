@@ -197,3 +197,17 @@ fn ctrl_z_without_job_control_carries_on() {
     pty.wait("a repaint after the suspend", |s| s.alternate_screen() && s.contents().contains("postgresql"));
     pty.quit_and_check();
 }
+
+#[test]
+fn search_postgres_finds_5432_and_enter_jumps_there() {
+    let mut pty = Pty::start(&[], &[]);
+    pty.wait_text("Well-known 0–1023");
+    pty.send("/postgres");
+    pty.wait("5432 among the hits", |s| {
+        let c = s.contents();
+        c.contains("hits") && c.lines().any(|l| l.contains("5432") && l.to_lowercase().contains("postgres"))
+    });
+    pty.send("\r");
+    pty.wait_text("Port 5432");
+    pty.quit_and_check();
+}
