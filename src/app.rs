@@ -154,7 +154,7 @@ pub struct App {
     pub options: Options,
     base_rows: [Vec<Row>; 3],
     pub rows: [Vec<Row>; 3],
-    /// Assigned ports per range (from the registry, not the machine).
+    /// Ports per range with at least one service name, from any layer of the registry.
     pub assigned: [u32; 3],
     /// Local ports in use on this machine.
     pub used: BTreeMap<u16, Use>,

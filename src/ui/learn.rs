@@ -75,7 +75,10 @@ pub fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     ));
     let total: u32 = app.assigned.iter().sum();
     let date = app.info.date.as_deref().map(|d| format!(", newest entry {d}")).unwrap_or_default();
-    here(&mut out, format!("{}{date}: {total} ports carry at least one assignment", app.info.label));
+    here(
+        &mut out,
+        format!("{}{date}: {total} ports carry a service name (IANA and the other layers)", app.info.label),
+    );
 
     heading(&mut out, "Three ranges (RFC 6335)");
     for (i, r) in PortRange::ALL.into_iter().enumerate() {
@@ -84,7 +87,7 @@ pub fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
             Span::styled(format!("  {:<11}", r.title()), theme.range(r).patch(theme.bold())),
             Span::styled(format!("{:>5}–{:<5} ", s.start, s.end), theme.range(r)),
             Span::raw(format!(
-                "RFC 6335 “{}”: {} {} assigned here.",
+                "RFC 6335 “{}”: {} {} named here.",
                 r.rfc6335_name(),
                 range_role(r),
                 app.assigned[i]
@@ -117,7 +120,7 @@ pub fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     heading(&mut out, "How clients get ephemeral ports");
     out.push(Line::raw(
         "A client that connects without binding first gets a local port picked by the kernel from \
-         net.ipv4.ip_local_port_range, for as long as the connection lives (and its TIME_WAIT after). \
+         net.ipv4.ip_local_port_range, for as long as the connection lives (and through TIME_WAIT when the client closes first). \
          The server sees that number as the remote port. Ports listed in ip_local_reserved_ports are \
          never handed out this way.",
     ));

@@ -71,9 +71,9 @@ fn pane_title(app: &App, i: usize, range: PortRange, width: usize) -> String {
         let in_use = app.used.range(span.start..=span.end).count();
         let assigned = app.assigned[i];
         vec![
-            format!(" {name} {bounds} · {assigned} assigned · {in_use} in use "),
-            format!(" {name} {bounds} · {assigned} assigned · {in_use} used "),
-            format!(" {name} {bounds} · {assigned} assigned "),
+            format!(" {name} {bounds} · {assigned} named · {in_use} in use "),
+            format!(" {name} {bounds} · {assigned} named · {in_use} used "),
+            format!(" {name} {bounds} · {assigned} named "),
             format!(" {name} {bounds} "),
             format!(" {name} "),
         ]
