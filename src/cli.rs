@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::registry::{PortSpan, Protocol};
+use crate::registry::{PortRange, PortSpan, Protocol};
 use crate::sockets::SocketState;
 
 #[derive(Debug, Parser)]
@@ -34,6 +34,8 @@ pub enum ColorChoice {
 pub enum Command {
     /// What is port 5432? Which port does kerberos use? Look up ports, ranges (8000-8100) or names
     Lookup(LookupArgs),
+    /// Fuzzy search over services, aliases, descriptions and ports (`pg`, `dns`, `udp 53`, `5432`)
+    Search(SearchArgs),
     /// The three port ranges and this machine's port settings
     Ranges(JsonArgs),
     /// Which IANA registry is in use, and replace it with a newer one
@@ -50,6 +52,8 @@ pub enum Command {
     Sockets(SocketsArgs),
     /// Ports free to bind right now, preferring ones no service is registered for
     Free(FreeArgs),
+    /// The full-screen interface (also what `portolan` with no command opens)
+    Tui(TuiArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +100,24 @@ pub struct FreeArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Args, Default)]
+pub struct TuiArgs {
+    /// Seconds between socket refreshes (0.25 to 60)
+    #[arg(long, value_name = "SECS", default_value_t = 1.0, value_parser = parse_refresh)]
+    pub refresh: f64,
+    /// Leave the mouse to the terminal (its own text selection keeps working)
+    #[arg(long)]
+    pub no_mouse: bool,
+}
+
+fn parse_refresh(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.25..=60.0).contains(&v) => Ok(v),
+        Ok(_) => Err(format!("refresh {s} is out of range (0.25 to 60 seconds)")),
+        Err(_) => Err(format!("'{s}' is not a number of seconds")),
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct LookupArgs {
     /// Ports (5432), ranges (8000-8100) or service names (kerberos)
@@ -104,6 +126,26 @@ pub struct LookupArgs {
     /// Only records for this protocol (tcp, udp, sctp, dccp)
     #[arg(long, value_parser = parse_protocol)]
     pub proto: Option<Protocol>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to look for: a name, a word people use (pg, dns, rdp), words of a description or a port;
+    /// `udp 53` or `53/udp` keep one protocol
+    #[arg(required = true, value_name = "TEXT", num_args = 1..)]
+    pub text: Vec<String>,
+    /// At most N hits
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 20, value_parser = parse_limit)]
+    pub limit: usize,
+    /// Only services on this protocol (tcp, udp, sctp, dccp)
+    #[arg(long, value_parser = parse_protocol)]
+    pub proto: Option<Protocol>,
+    /// Only ports in this range (well-known, registered, dynamic)
+    #[arg(long, value_parser = parse_range)]
+    pub range: Option<PortRange>,
     /// Print JSON
     #[arg(long)]
     pub json: bool,
@@ -151,4 +193,15 @@ pub fn parse_seconds(s: &str) -> Result<f64, String> {
         Ok(v) if v.is_finite() && (0.1..=86_400.0).contains(&v) => Ok(v),
         _ => Err(format!("'{s}' is not a number of seconds between 0.1 and 86400")),
     }
+}
+
+pub fn parse_limit(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) | Err(_) => Err(format!("'{s}' is not a positive number")),
+        Ok(n) => Ok(n),
+    }
+}
+
+pub fn parse_range(s: &str) -> Result<PortRange, String> {
+    s.parse()
 }

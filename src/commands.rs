@@ -5,7 +5,9 @@ pub mod free;
 pub mod lookup;
 pub mod ranges;
 pub mod registry;
+pub mod search;
 pub mod sockets;
+pub mod tui;
 
 use std::io::{self, Write};
 

@@ -43,6 +43,7 @@ fn run(
 ) -> io::Result<Status> {
     match command {
         Some(Command::Lookup(args)) => commands::lookup::run(ctx, &args, out, err),
+        Some(Command::Search(args)) => commands::search::run(ctx, &args, out, err),
         Some(Command::Ranges(args)) => commands::ranges::run(ctx, &args, out),
         Some(Command::Registry(RegistryCommand::Info(args))) => commands::registry::info(ctx, args.json, out),
         Some(Command::Registry(RegistryCommand::Update { from, json })) => {
@@ -61,6 +62,11 @@ fn run(
         }
         Some(Command::Sockets(args)) => commands::sockets::run(ctx, &args, out, err),
         Some(Command::Free(args)) => commands::free::run(ctx, &args, out, err),
+        Some(Command::Tui(args)) => commands::tui::run(ctx, &args, err),
+        // With no command, a terminal gets the TUI and a pipe gets the help.
+        None if io::IsTerminal::is_terminal(&io::stdout()) => {
+            commands::tui::run(ctx, &portolan::cli::TuiArgs { refresh: 1.0, no_mouse: false }, err)
+        }
         None => {
             write!(out, "{}", Cli::command().render_help())?;
             Ok(Status::Found)

@@ -37,11 +37,18 @@ pub struct Cell {
     text: String,
     color: Option<Color>,
     bold: bool,
+    /// Character positions drawn bold and underlined when color is on (search matches).
+    marks: Vec<usize>,
 }
 
 impl Cell {
     pub fn new(text: impl AsRef<str>) -> Cell {
-        Cell { text: sanitize::clean(text.as_ref()).into_owned(), color: None, bold: false }
+        Cell {
+            text: sanitize::clean(text.as_ref()).into_owned(),
+            color: None,
+            bold: false,
+            marks: Vec::new(),
+        }
     }
 
     pub fn colored(text: impl AsRef<str>, color: Color) -> Cell {
@@ -50,6 +57,12 @@ impl Cell {
 
     pub fn range(text: impl AsRef<str>, range: PortRange) -> Cell {
         Cell::colored(text, range_color(range))
+    }
+
+    /// Marks characters (by position; the sanitizer keeps one character per character) to highlight.
+    pub fn marked(mut self, positions: &[usize]) -> Cell {
+        self.marks = positions.to_vec();
+        self
     }
 
     pub fn bold(mut self) -> Cell {
@@ -73,6 +86,22 @@ impl From<String> for Cell {
 /// Writes one cell, padded to `width` unless it is the last of its row.
 fn write_cell(out: &mut dyn Write, cell: &Cell, width: usize, last: bool, color: bool) -> io::Result<()> {
     let pad = if last { 0 } else { width.saturating_sub(cell.text.width()) };
+    if color && !cell.marks.is_empty() {
+        for (i, c) in cell.text.chars().enumerate() {
+            let mut styled = c.stylize();
+            if let Some(color) = cell.color {
+                styled = styled.with(color);
+            }
+            if cell.bold || cell.marks.binary_search(&i).is_ok() {
+                styled = styled.bold();
+            }
+            if cell.marks.binary_search(&i).is_ok() {
+                styled = styled.underlined();
+            }
+            write!(out, "{styled}")?;
+        }
+        return write!(out, "{:pad$}", "");
+    }
     match (color, cell.color) {
         (true, Some(c)) if cell.bold => write!(out, "{}", cell.text.as_str().with(c).bold())?,
         (true, Some(c)) => write!(out, "{}", cell.text.as_str().with(c))?,

@@ -38,6 +38,9 @@ pub struct CorruptTable(pub &'static str);
 #[derive(Debug, Clone)]
 pub struct Table {
     bytes: Cow<'static, [u8]>,
+    /// The text section, checked as UTF-8 once when the table is read (a copy for owned tables), so
+    /// that reading a field is a slice and not a validation.
+    text: Cow<'static, str>,
     records: usize,
     port_ids: usize,
     names: usize,
@@ -59,6 +62,7 @@ impl Table {
     pub fn empty() -> Table {
         Table::from_bytes(Cow::Owned(pack(&[]))).unwrap_or(Table {
             bytes: Cow::Borrowed(&[]),
+            text: Cow::Borrowed(""),
             records: 0,
             port_ids: 0,
             names: 0,
@@ -82,7 +86,13 @@ impl Table {
         if expected != bytes.len() {
             return Err(CorruptTable("section sizes do not add up"));
         }
-        Ok(Table { bytes, records, port_ids, names })
+        let text_at = expected - text;
+        let not_utf8 = |_| CorruptTable("text is not UTF-8");
+        let text = match &bytes {
+            Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(&b[text_at..]).map_err(not_utf8)?),
+            Cow::Owned(b) => Cow::Owned(std::str::from_utf8(&b[text_at..]).map_err(not_utf8)?.to_owned()),
+        };
+        Ok(Table { bytes, text, records, port_ids, names })
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -102,9 +112,6 @@ impl Table {
     }
     fn names_at(&self) -> usize {
         self.ports_at() + PORT * self.port_ids
-    }
-    fn text_at(&self) -> usize {
-        self.names_at() + NAME * self.names
     }
 
     pub fn entry(&self, record: u32) -> Entry {
@@ -138,9 +145,24 @@ impl Table {
         out
     }
 
+    /// Service, description and aliases alone (the first two fields and the last), without splitting
+    /// or validating the nine between: search reads these for every record at start-up.
+    pub fn search_fields(&self, record: u32) -> [&str; 3] {
+        if record as usize >= self.records {
+            return [""; 3];
+        }
+        let at = HEADER + record as usize * ENTRY;
+        let text = self.text(read_u32(&self.bytes, at) as usize, read_u32(&self.bytes, at + ENTRY) as usize);
+        let mut parts = text.splitn(3, FIELD_SEP);
+        let service = parts.next().unwrap_or("");
+        let description = parts.next().unwrap_or("");
+        // Aliases are the last field; a record always holds FIELDS - 1 separators (see `pack`).
+        let aliases = text.rsplit_once(FIELD_SEP).map_or("", |(_, last)| last);
+        [service, description, aliases]
+    }
+
     fn text(&self, from: usize, to: usize) -> &str {
-        let base = self.text_at();
-        self.bytes.get(base + from..base + to).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
+        self.text.get(from..to).unwrap_or("")
     }
 
     /// Records whose port span covers `port`, in table order.
@@ -160,24 +182,35 @@ impl Table {
             .map(move |i| read_u32(&self.bytes, self.ports_at() + PORT * i + 4))
     }
 
-    /// Records named `name` (service name or alias), compared case-insensitively.
-    pub fn named(&self, name: &str) -> impl Iterator<Item = u32> + '_ {
-        let key = |i: usize| self.name_key(i);
-        // First index whose key is not below `name`.
+    /// Records named `name`, or (with `prefix`) with a name starting with it, compared
+    /// case-insensitively, in name order.
+    pub fn names_matching(&self, name: &str, prefix: bool) -> impl Iterator<Item = u32> + '_ {
+        let lo = self.first_name_from(name);
+        let name = name.to_owned();
+        (lo..self.names)
+            .map(move |i| self.name_key(i))
+            .take_while(move |(n, _)| {
+                if prefix {
+                    starts_with_ignore_case(n, &name)
+                } else {
+                    cmp_ignore_case(n, &name) == Ordering::Equal
+                }
+            })
+            .map(|(_, record)| record)
+    }
+
+    /// First index of the name index whose name is not below `name`.
+    fn first_name_from(&self, name: &str) -> usize {
         let (mut lo, mut hi) = (0, self.names);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if cmp_ignore_case(key(mid).0, name) == Ordering::Less {
+            if cmp_ignore_case(self.name_key(mid).0, name) == Ordering::Less {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
-        let name = name.to_owned();
-        (lo..self.names)
-            .map(move |i| self.name_key(i))
-            .take_while(move |(n, _)| cmp_ignore_case(n, &name) == Ordering::Equal)
-            .map(|(_, record)| record)
+        lo
     }
 
     fn name_key(&self, i: usize) -> (&str, u32) {
@@ -193,6 +226,10 @@ pub fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
     let a = a.bytes().map(|c| c.to_ascii_lowercase());
     let b = b.bytes().map(|c| c.to_ascii_lowercase());
     a.cmp(b)
+}
+
+fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
 fn read_u32(bytes: &[u8], at: usize) -> u32 {
