@@ -190,7 +190,7 @@ impl App {
             Origin::Bundled => "bundled IANA registry".to_owned(),
             Origin::User { path, .. } => format!("IANA registry {}", clean(&path.display().to_string())),
         };
-        let info = RegistryInfo { label, date: registry.newest_date() };
+        let info = RegistryInfo { label, date: registry.data_date() };
         App {
             rows: base_rows.clone(),
             base_rows,

@@ -44,7 +44,7 @@ pub fn render_header(frame: &mut Frame, app: &App, r: &Regions, theme: Theme) {
     let left: usize = spans.iter().map(|s| s.width()).sum();
     let mut info = app.info.label.clone();
     match &app.info.date {
-        Some(date) => info.push_str(&format!(" · newest entry {date}")),
+        Some(date) => info.push_str(&format!(" · data as of {date}")),
         None => info.push_str(" · date unknown"),
     }
     info.push(' ');

@@ -74,7 +74,7 @@ pub fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
          free port it is allowed to bind.",
     ));
     let total: u32 = app.assigned.iter().sum();
-    let date = app.info.date.as_deref().map(|d| format!(", newest entry {d}")).unwrap_or_default();
+    let date = app.info.date.as_deref().map(|d| format!(", data as of {d}")).unwrap_or_default();
     here(
         &mut out,
         format!("{}{date}: {total} ports carry a service name (IANA and the other layers)", app.info.label),
