@@ -15,14 +15,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let paths = Paths::from_env();
     let registry = Registry::load(&paths);
-    let stderr = io::stderr();
-    let mut err = stderr.lock();
+    // Neither stream is locked for the program's life: a worker thread's panic message (or the TUI's
+    // panic hook) must be able to reach stderr without waiting for `main` forever.
+    let mut err = io::stderr();
     for warning in registry.warnings() {
         let _ = writeln!(err, "portolan: warning: {}", sanitize::clean(warning));
     }
     let ctx = Context { registry: std::sync::Arc::new(registry), paths, color: use_color(cli.color) };
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
     let result = run(&ctx, cli.command, &mut out, &mut err).and_then(|status| out.flush().map(|()| status));
     match result {
         Ok(status) => ExitCode::from(status.code()),

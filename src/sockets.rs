@@ -4,12 +4,13 @@
 #[cfg(target_os = "linux")]
 pub mod linux;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Serialize, Serializer};
 
 use crate::registry::{PortRange, PortSpan, Protocol, Registry};
@@ -155,9 +156,9 @@ impl std::fmt::Display for Endpoint {
 pub struct Owner {
     pub pid: u32,
     /// The executable's name (`/proc/<pid>/exe` basename, else `comm`), not a thread's name.
-    pub process: String,
+    pub process: Arc<str>,
     /// The command line, arguments joined by spaces.
-    pub command: String,
+    pub command: Arc<str>,
 }
 
 /// One socket, as a snapshot sees it.
@@ -169,15 +170,17 @@ pub struct Socket {
     pub local: Endpoint,
     pub remote: Endpoint,
     pub uid: u32,
-    /// The user name of `uid`, when the system knows it.
-    pub user: Option<String>,
+    /// The user name of `uid`, when the system knows it (shared by all the user's sockets).
+    pub user: Option<Arc<str>>,
     pub inode: u64,
-    /// Every process holding the socket (forked servers share one).
-    pub owners: Vec<Owner>,
+    /// Every process holding the socket (forked servers share one). The list is shared by every
+    /// socket the same processes hold: a snapshot of 50k sockets holds each command line once,
+    /// and copying a socket allocates nothing.
+    pub owners: Arc<[Owner]>,
     /// False when the owners could not be seen (another user's process, without privileges).
     pub owners_visible: bool,
     /// Registered service of the server-side port, and that port.
-    pub service: Option<String>,
+    pub service: Option<Arc<str>>,
     pub service_port: Option<u16>,
 }
 
@@ -198,6 +201,17 @@ impl Socket {
 
 impl Serialize for Socket {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.serialize_with_owners(s, &self.owners)
+    }
+}
+
+impl Socket {
+    /// The JSON object of the socket, with `owners` given (as is, or already serialized).
+    fn serialize_with_owners<S: Serializer, O: Serialize + ?Sized>(
+        &self,
+        s: S,
+        owners: &O,
+    ) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("Socket", 17)?;
         st.serialize_field("protocol", self.protocol.as_str())?;
@@ -210,7 +224,7 @@ impl Serialize for Socket {
         st.serialize_field("uid", &self.uid)?;
         st.serialize_field("user", &self.user)?;
         st.serialize_field("inode", &self.inode)?;
-        st.serialize_field("owners", &self.owners)?;
+        st.serialize_field("owners", owners)?;
         st.serialize_field("owners_visible", &self.owners_visible)?;
         st.serialize_field("service", &self.service)?;
         st.serialize_field("service_port", &self.service_port)?;
@@ -218,6 +232,38 @@ impl Serialize for Socket {
         st.serialize_field("remote_range", &(!self.remote.is_unspecified()).then(|| self.remote.range()))?;
         st.end()
     }
+}
+
+/// Writes `sockets` as one compact JSON array, exactly as `serde_json::to_writer` would, but
+/// escaping each process's owner list once: a server holding 10k sockets has its command line
+/// serialized once, not 10k times.
+pub fn write_json(out: &mut dyn std::io::Write, sockets: &[&Socket]) -> std::io::Result<()> {
+    use std::collections::hash_map::Entry;
+    let mut cache: FxHashMap<*const Owner, Box<serde_json::value::RawValue>> = FxHashMap::default();
+    // Serialized into a local buffer (small writes inline) and handed on in large pieces.
+    let mut buf = Vec::with_capacity(128 * 1024);
+    buf.push(b'[');
+    for (i, socket) in sockets.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        let mut ser = serde_json::Serializer::new(&mut buf);
+        if socket.owners.is_empty() {
+            socket.serialize(&mut ser)?;
+        } else {
+            let raw = match cache.entry(socket.owners.as_ptr()) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(serde_json::value::to_raw_value(&socket.owners)?),
+            };
+            socket.serialize_with_owners(&mut ser, &**raw)?;
+        }
+        if buf.len() >= 96 * 1024 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    buf.push(b']');
+    out.write_all(&buf)
 }
 
 /// Everything one collection saw.
@@ -232,9 +278,10 @@ impl Snapshot {
     /// Listening sockets first (by port), then connections by local port, remote and state: the
     /// order a person scans a table in.
     pub fn sort_for_display(&mut self) {
-        self.sockets.sort_by_key(|s| {
-            (!s.is_server(), s.local.port, s.protocol, s.local.addr, s.remote, s.state, s.inode)
-        });
+        let key =
+            |s: &Socket| (!s.is_server(), s.local.port, s.protocol, s.local.addr, s.remote, s.state, s.inode);
+        // No two sockets share a whole key, so an unstable sort gives the one order.
+        self.sockets.sort_unstable_by_key(key);
     }
 }
 
@@ -307,11 +354,47 @@ pub struct Update {
 
 /// Sockets in `new` that were not in `old`, and sockets of `old` gone from `new`.
 pub fn diff(old: &Snapshot, new: &Snapshot) -> (Vec<SocketKey>, Vec<Socket>) {
-    let old_keys: HashSet<SocketKey> = old.sockets.iter().map(Socket::key).collect();
-    let new_keys: HashSet<SocketKey> = new.sockets.iter().map(Socket::key).collect();
-    let added = new.sockets.iter().map(Socket::key).filter(|k| !old_keys.contains(k)).collect();
-    let closed = old.sockets.iter().filter(|s| !new_keys.contains(&s.key())).cloned().collect();
-    (added, closed)
+    let old_keys = KeySet::of(old);
+    let new_keys = KeySet::of(new);
+    (old_keys.added_in(new), new_keys.closed_from(old))
+}
+
+/// The identities of one snapshot's sockets, kept by the collector for the next diff. A live
+/// socket is known by its inode (unique while it exists, kept across state changes); only the
+/// inode-less ones (TIME_WAIT) need their whole key compared.
+#[derive(Debug, Default)]
+struct KeySet {
+    inodes: FxHashSet<u64>,
+    others: FxHashSet<SocketKey>,
+}
+
+impl KeySet {
+    fn of(snapshot: &Snapshot) -> KeySet {
+        let mut set = KeySet::default();
+        set.inodes.reserve(snapshot.sockets.len());
+        for s in &snapshot.sockets {
+            if s.inode == 0 {
+                set.others.insert(s.key());
+            } else {
+                set.inodes.insert(s.inode);
+            }
+        }
+        set
+    }
+
+    fn contains(&self, s: &Socket) -> bool {
+        if s.inode == 0 { self.others.contains(&s.key()) } else { self.inodes.contains(&s.inode) }
+    }
+
+    /// Keys of `new` that this (older) set lacks.
+    fn added_in(&self, new: &Snapshot) -> Vec<SocketKey> {
+        new.sockets.iter().filter(|s| !self.contains(s)).map(Socket::key).collect()
+    }
+
+    /// Sockets of `old` that this (newer) set lacks.
+    fn closed_from(&self, old: &Snapshot) -> Vec<Socket> {
+        old.sockets.iter().filter(|s| !self.contains(s)).cloned().collect()
+    }
 }
 
 #[derive(Debug)]
@@ -348,12 +431,17 @@ impl Collector {
         ));
         let theirs = Arc::clone(&shared);
         let handle = std::thread::spawn(move || {
-            let mut previous: Option<Snapshot> = None;
+            // The previous snapshot (copying one shares its strings and owner lists) and its keys.
+            let mut previous: Option<(Snapshot, KeySet)> = None;
             loop {
                 let started = Instant::now();
                 let result = source.collect().map(|snapshot| {
-                    let (added, closed) = previous.as_ref().map(|p| diff(p, &snapshot)).unwrap_or_default();
-                    previous = Some(snapshot.clone());
+                    let keys = KeySet::of(&snapshot);
+                    let (added, closed) = previous
+                        .as_ref()
+                        .map(|(old, old_keys)| (old_keys.added_in(&snapshot), keys.closed_from(old)))
+                        .unwrap_or_default();
+                    previous = Some((snapshot.clone(), keys));
                     Update { snapshot, added, closed, took: started.elapsed() }
                 });
                 if lock(&theirs).stop || !sink(result) {
@@ -457,7 +545,7 @@ pub struct Annotator<'a> {
     ephemeral: Option<PortSpan>,
     listening_tcp: PortSet,
     listening_udp: PortSet,
-    names: HashMap<(u16, Protocol), Option<String>>,
+    names: HashMap<(u16, Protocol), Option<Arc<str>>>,
 }
 
 impl<'a> Annotator<'a> {
@@ -519,18 +607,18 @@ impl<'a> Annotator<'a> {
         }
     }
 
-    fn name(&mut self, port: u16, protocol: Protocol) -> Option<&str> {
+    fn name(&mut self, port: u16, protocol: Protocol) -> Option<&Arc<str>> {
         let registry = self.registry;
         self.names
             .entry((port, protocol))
-            .or_insert_with(|| registry.service_name(port, protocol).map(str::to_owned))
-            .as_deref()
+            .or_insert_with(|| registry.service_name(port, protocol).map(Arc::from))
+            .as_ref()
     }
 
     pub fn annotate(&mut self, socket: &mut Socket) {
         let port = self.server_port(socket);
         socket.service_port = port;
-        socket.service = port.and_then(|p| self.name(p, socket.protocol).map(str::to_owned));
+        socket.service = port.and_then(|p| self.name(p, socket.protocol).cloned());
     }
 
     pub fn annotate_all(&mut self, sockets: &mut [Socket]) {
@@ -589,7 +677,7 @@ mod tests {
             uid: 0,
             user: None,
             inode,
-            owners: vec![Owner { pid: 7, process: "srv".into(), command: "srv -x".into() }],
+            owners: Arc::new([Owner { pid: 7, process: "srv".into(), command: "srv -x".into() }]),
             owners_visible: true,
             service: None,
             service_port: None,
@@ -690,6 +778,32 @@ mod tests {
         let got: Vec<bool> = rx.iter().collect();
         assert_eq!(got, vec![true, true, true]);
         collector.stop();
+    }
+
+    #[test]
+    fn fast_json_is_serde_json() {
+        let owner = |pid, process: &str, command: &str| Owner {
+            pid,
+            process: process.into(),
+            command: command.into(),
+        };
+        let shared: Arc<[Owner]> = Arc::new([owner(9, "a\"b", "x\u{1b}[2J y")]);
+        let pair: Arc<[Owner]> = Arc::new([owner(9, "a\"b", "x\u{1b}[2J y"), owner(10, "c", "")]);
+        let mut sockets: Vec<Socket> =
+            (0..5).map(|i| sock(Protocol::Tcp, SocketState::Established, 40000 + i, 22, i.into())).collect();
+        sockets[0].owners = Arc::clone(&shared);
+        sockets[1].owners = Arc::clone(&shared);
+        sockets[2].owners = Arc::clone(&pair);
+        sockets[3].owners = Arc::new([]);
+        sockets[3].user = Some("pg".into());
+        sockets[4].owners = pair;
+        let refs: Vec<&Socket> = sockets.iter().collect();
+        let mut fast = Vec::new();
+        write_json(&mut fast, &refs).unwrap();
+        assert_eq!(String::from_utf8(fast).unwrap(), serde_json::to_string(&refs).unwrap());
+        let mut empty = Vec::new();
+        write_json(&mut empty, &[]).unwrap();
+        assert_eq!(empty, b"[]");
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub fn socket(
         uid: 1000,
         user: Some("alice".into()),
         inode: u64::from(pid) * 100_000 + u64::from(local.1),
-        owners: vec![Owner { pid, process: name.into(), command: format!("/usr/bin/{name}") }],
+        owners: Arc::new([Owner { pid, process: name.into(), command: format!("/usr/bin/{name}").into() }]),
         owners_visible: true,
         service: None,
         service_port: None,

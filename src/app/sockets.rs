@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::registry::Protocol;
@@ -249,14 +250,22 @@ fn matches_text(s: &Socket, needle: &str) -> bool {
 }
 
 fn sanitize_socket(s: &mut Socket) {
-    fn fix(text: &mut String) {
+    fn fix(text: &mut Arc<str>) {
         if let std::borrow::Cow::Owned(c) = clean(text) {
-            *text = c;
+            *text = c.into();
         }
     }
-    for o in &mut s.owners {
-        fix(&mut o.process);
-        fix(&mut o.command);
+    if !s.owners.iter().all(|o| is_clean(&o.process) && is_clean(&o.command)) {
+        s.owners = s
+            .owners
+            .iter()
+            .map(|o| {
+                let mut o = o.clone();
+                fix(&mut o.process);
+                fix(&mut o.command);
+                o
+            })
+            .collect();
     }
     if let Some(u) = s.user.as_mut() {
         fix(u);
@@ -264,4 +273,8 @@ fn sanitize_socket(s: &mut Socket) {
     if let Some(svc) = s.service.as_mut() {
         fix(svc);
     }
+}
+
+fn is_clean(text: &str) -> bool {
+    matches!(clean(text), std::borrow::Cow::Borrowed(_))
 }

@@ -10,7 +10,9 @@ use std::time::Duration;
 use super::{Context, Status, error_line};
 use crate::cli::SocketsArgs;
 use crate::output::{Cell, Table};
-use crate::sockets::{Collector, Snapshot, Socket, SocketError, SocketFilter, Update, system_source};
+use crate::sockets::{
+    Collector, Snapshot, Socket, SocketError, SocketFilter, Update, system_source, write_json,
+};
 
 /// Said once, on stderr, when some owners could not be seen.
 pub const OWNERS_HIDDEN_NOTICE: &str = "some sockets' owners are not visible to this user; \
@@ -57,7 +59,7 @@ pub fn run(
     let sockets: Vec<&Socket> = snapshot.sockets.iter().filter(|s| filter.matches(s)).collect();
     if args.json {
         // Compact: at 50k sockets the pretty form is ~30 MB and takes longer to print than to collect.
-        serde_json::to_writer(&mut *out, &sockets).map_err(io::Error::other)?;
+        write_json(out, &sockets)?;
         out.write_all(b"\n")?;
     } else {
         if sockets.is_empty() {
@@ -102,10 +104,7 @@ fn watch(
         update.snapshot.sort_for_display();
         let sockets: Vec<&Socket> = update.snapshot.sockets.iter().filter(|s| filter.matches(s)).collect();
         let written = if args.json {
-            serde_json::to_writer(&mut *out, &sockets)
-                .map_err(io::Error::other)
-                .and_then(|()| out.write_all(b"\n"))
-                .and_then(|()| out.flush())
+            write_json(out, &sockets).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush())
         } else {
             write_watch_frame(out, &sockets, &update, n, ctx.color)
         };
@@ -175,7 +174,7 @@ pub fn owners_text(s: &Socket) -> String {
 pub fn socket_table(sockets: &[&Socket]) -> Table {
     let mut table = Table::new(&["PROTO", "LOCAL", "REMOTE", "STATE", "SERVICE", "OWNERS", "USER"]);
     for s in sockets {
-        let service = s.service.clone().unwrap_or_else(|| "-".to_owned());
+        let service = s.service.as_deref().unwrap_or("-");
         table.push(vec![
             Cell::new(s.protocol.as_str()),
             endpoint_cell(s, true),
@@ -183,7 +182,7 @@ pub fn socket_table(sockets: &[&Socket]) -> Table {
             Cell::new(s.state.as_str()),
             Cell::new(service).bold(),
             Cell::new(owners_text(s)),
-            Cell::new(s.user.clone().unwrap_or_else(|| s.uid.to_string())),
+            Cell::new(s.user.as_deref().map_or_else(|| s.uid.to_string(), str::to_owned)),
         ]);
     }
     table

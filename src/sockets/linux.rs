@@ -97,7 +97,7 @@ impl SocketSource for LinuxSource {
             .raw
             .iter()
             .map(|r| {
-                let owners: Vec<_> = self.owners.owners(r.inode).cloned().collect();
+                let owners = Arc::clone(self.owners.owners(r.inode));
                 let owners_visible = self.viewer.sees_owners(!owners.is_empty(), r.uid, r.inode);
                 owners_hidden |= !owners_visible;
                 Socket {
@@ -107,7 +107,7 @@ impl SocketSource for LinuxSource {
                     local: r.local,
                     remote: r.remote,
                     uid: r.uid,
-                    user: self.users.name(r.uid).map(str::to_owned),
+                    user: self.users.name(r.uid).cloned(),
                     inode: r.inode,
                     owners,
                     owners_visible,

@@ -130,11 +130,11 @@ pub fn render(frame: &mut Frame, app: &App, r: &Regions, theme: Theme) {
             }
             cells.push(Cell::from(s.state.as_str()));
             if width >= 70 {
-                cells.push(Cell::from(s.service.clone().unwrap_or_default()));
+                cells.push(Cell::from(s.service.as_deref().unwrap_or_default().to_owned()));
             }
             cells.push(Cell::from(owners_text(s)));
             if width >= 110 {
-                cells.push(Cell::from(s.user.clone().unwrap_or_else(|| s.uid.to_string())));
+                cells.push(Cell::from(s.user.as_deref().map_or_else(|| s.uid.to_string(), str::to_owned)));
             }
             let mut style = match e {
                 Entry::Closed(_) => theme.closed_socket(),

@@ -3,11 +3,12 @@
 //! so the map is cached: a refresh rescans only when an inode it has never accounted for appears,
 //! and in full every few seconds so exits, forks and passed sockets are caught up with.
 
-use std::collections::{HashMap, HashSet};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use rustix::fs::{Dir, Mode, OFlags};
 use rustix::io::Errno;
 
@@ -52,11 +53,12 @@ pub fn has_owner_caps(mask: u64) -> bool {
 /// The inode → owners map and the scan that fills it.
 pub struct OwnerScanner {
     proc_root: PathBuf,
-    /// Socket inode → indices into `procs`.
-    by_inode: HashMap<u64, Vec<u32>>,
-    procs: Vec<Owner>,
+    /// Socket inode → its holders; sockets held by the same processes share one list.
+    by_inode: FxHashMap<u64, Arc<[Owner]>>,
+    /// Handed out for sockets no process holds (that we can see).
+    nobody: Arc<[Owner]>,
     /// Inodes the last scan looked for and did not find: no reason to rescan for them again.
-    unowned: HashSet<u64>,
+    unowned: FxHashSet<u64>,
     last_full: Option<Instant>,
     /// Set by `rescan`: the next `refresh` must not scan again.
     fresh: bool,
@@ -68,9 +70,9 @@ impl OwnerScanner {
     pub fn new(proc_root: &Path, full_every: Duration) -> OwnerScanner {
         OwnerScanner {
             proc_root: proc_root.to_owned(),
-            by_inode: HashMap::new(),
-            procs: Vec::new(),
-            unowned: HashSet::new(),
+            by_inode: FxHashMap::default(),
+            nobody: Arc::new([]),
+            unowned: FxHashSet::default(),
             last_full: None,
             fresh: false,
             full_every,
@@ -107,42 +109,156 @@ impl OwnerScanner {
         self.fresh = true;
     }
 
-    /// The processes holding `inode`, by pid.
-    pub fn owners(&self, inode: u64) -> impl Iterator<Item = &Owner> {
-        self.by_inode.get(&inode).into_iter().flatten().filter_map(|i| self.procs.get(*i as usize))
+    /// The processes holding `inode`, in pid order (empty when none is known).
+    pub fn owners(&self, inode: u64) -> &Arc<[Owner]> {
+        self.by_inode.get(&inode).unwrap_or(&self.nobody)
     }
 
     /// Walks every process's fds. Processes that exit mid-scan and denied entries are skipped.
+    ///
+    /// Two passes: list each process's fd numbers, then read the links, split over the cores when
+    /// there are many (one `readlinkat` per fd is nearly all the cost, and it is kernel time that
+    /// parallelizes well). Holders keep pid order whatever the split.
     fn scan(&mut self) {
         self.scans += 1;
         self.by_inode.clear();
-        self.procs.clear();
         let Ok(root) = open_dir(None, &self.proc_root) else { return };
-        let Ok(pids) = Dir::read_from(&root) else { return };
-        let mut link = [0u8; 64];
-        for entry in pids {
-            let Ok(entry) = entry else { break };
-            let Some(pid) = parse_u32(entry.file_name().to_bytes()) else { continue };
-            let Ok(fd_dir) = open_dir(Some(&root), Path::new(&format!("{pid}/fd"))) else { continue };
-            let Ok(fds) = Dir::read_from(&fd_dir) else { continue };
-            let mut index: Option<u32> = None;
-            for fd in fds {
-                let Ok(fd) = fd else { break };
-                let Ok(n) = rustix::fs::readlinkat_raw(&fd_dir, fd.file_name(), &mut link[..]) else {
-                    continue;
-                };
-                let Some(inode) = link.get(..n).and_then(socket_inode) else { continue };
-                let i = *index.get_or_insert_with(|| {
-                    self.procs.push(read_owner(&self.proc_root, pid));
-                    (self.procs.len() - 1) as u32
-                });
-                let holders = self.by_inode.entry(inode).or_default();
-                if holders.last() != Some(&i) {
-                    holders.push(i);
+        let procs = list_fds(&root);
+        let total: usize = procs.iter().map(|p| p.fds.len()).sum();
+        let workers = if total < PARALLEL_FDS {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS))
+        };
+        let per_worker = total.div_ceil(workers).max(1);
+        // Contiguous slices of the (process, fd) sequence, one per worker, read in order.
+        let jobs: Vec<Vec<(usize, &[u32])>> = split(&procs, per_worker);
+        let found: Vec<Vec<(u64, u32)>> = if jobs.len() <= 1 {
+            jobs.iter().map(|job| read_links(&procs, job)).collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> =
+                    jobs.iter().map(|job| scope.spawn(|| read_links(&procs, job))).collect();
+                handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+            })
+        };
+        // Holders per inode (as indices into `procs`, in pid order), then one shared list per
+        // distinct set of holders: nearly always a single process.
+        let mut holders: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+        for (inode, proc_at) in found.into_iter().flatten() {
+            let list = holders.entry(inode).or_default();
+            if list.last() != Some(&proc_at) {
+                list.push(proc_at);
+            }
+        }
+        let mut owners: FxHashMap<u32, Owner> = FxHashMap::default();
+        let mut lists: FxHashMap<Vec<u32>, Arc<[Owner]>> = FxHashMap::default();
+        for (inode, list) in holders {
+            let shared = match lists.get(&list) {
+                Some(shared) => Arc::clone(shared),
+                None => {
+                    let resolved: Arc<[Owner]> = list
+                        .iter()
+                        .map(|&at| {
+                            let pid = procs[at as usize].pid;
+                            owners.entry(pid).or_insert_with(|| read_owner(&self.proc_root, pid)).clone()
+                        })
+                        .collect();
+                    lists.insert(list, Arc::clone(&resolved));
+                    resolved
                 }
+            };
+            self.by_inode.insert(inode, shared);
+        }
+    }
+}
+
+/// Below this many fds one thread reads them all: spawning costs more than it saves.
+const PARALLEL_FDS: usize = 4096;
+const MAX_WORKERS: usize = 4;
+
+/// One process's fd directory and the fd numbers listed in it.
+struct ProcFds {
+    pid: u32,
+    dir: OwnedFd,
+    fds: Vec<u32>,
+}
+
+/// Every process under `root` whose fd directory this user can list, with its fd numbers.
+fn list_fds(root: &OwnedFd) -> Vec<ProcFds> {
+    let mut out = Vec::new();
+    let Ok(pids) = Dir::read_from(root) else { return out };
+    for entry in pids {
+        let Ok(entry) = entry else { break };
+        let Some(pid) = parse_u32(entry.file_name().to_bytes()) else { continue };
+        let Ok(dir) = open_dir(Some(root), Path::new(&format!("{pid}/fd"))) else { continue };
+        let Ok(names) = Dir::read_from(&dir) else { continue };
+        let fds: Vec<u32> =
+            names.map_while(Result::ok).filter_map(|fd| parse_u32(fd.file_name().to_bytes())).collect();
+        if !fds.is_empty() {
+            out.push(ProcFds { pid, dir, fds });
+        }
+    }
+    out
+}
+
+/// Cuts the (process, fds) sequence into consecutive jobs of about `size` fds each.
+fn split(procs: &[ProcFds], size: usize) -> Vec<Vec<(usize, &[u32])>> {
+    let mut jobs = vec![Vec::new()];
+    let mut room = size;
+    for (at, p) in procs.iter().enumerate() {
+        let mut fds = &p.fds[..];
+        while !fds.is_empty() {
+            if room == 0 {
+                jobs.push(Vec::new());
+                room = size;
+            }
+            let (now, rest) = fds.split_at(room.min(fds.len()));
+            if let Some(job) = jobs.last_mut() {
+                job.push((at, now));
+            }
+            room -= now.len();
+            fds = rest;
+        }
+    }
+    jobs
+}
+
+/// Reads the links of one job's fds: (socket inode, index of the process in `procs`).
+fn read_links(procs: &[ProcFds], job: &[(usize, &[u32])]) -> Vec<(u64, u32)> {
+    let mut found = Vec::new();
+    let mut link = [0u8; 64];
+    for &(at, fds) in job {
+        let dir = &procs[at].dir;
+        for &fd in fds {
+            let name = itoa_buf(fd);
+            let Ok(name) = std::ffi::CStr::from_bytes_until_nul(&name) else { continue };
+            let Ok(n) = rustix::fs::readlinkat_raw(dir, name, &mut link[..]) else { continue };
+            if let Some(inode) = link.get(..n).and_then(socket_inode) {
+                found.push((inode, at as u32));
             }
         }
     }
+    found
+}
+
+/// `n` in decimal, NUL-terminated.
+fn itoa_buf(mut n: u32) -> [u8; 12] {
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut out = [0u8; 12];
+    for (slot, d) in out.iter_mut().zip(digits[..len].iter().rev()) {
+        *slot = *d;
+    }
+    out
 }
 
 fn parse_u32(b: &[u8]) -> Option<u32> {
@@ -181,7 +297,7 @@ pub fn read_owner(proc_root: &Path, pid: u32) -> Owner {
             String::from_utf8_lossy(b).replace('\0', " ")
         })
         .unwrap_or_default();
-    Owner { pid, process, command }
+    Owner { pid, process: process.into(), command: command.into() }
 }
 
 fn open_dir(at: Option<&OwnedFd>, path: &Path) -> Result<OwnedFd, Errno> {
@@ -231,13 +347,13 @@ mod tests {
         let t0 = Instant::now();
         scanner.refresh(&[555, 556, 0], t0);
         let holders: Vec<(u32, &str, &str)> =
-            scanner.owners(555).map(|o| (o.pid, o.process.as_str(), o.command.as_str())).collect();
+            scanner.owners(555).iter().map(|o| (o.pid, &*o.process, &*o.command)).collect();
         assert_eq!(
             holders,
             vec![(100, "nginx", "nginx: master -g daemon off;"), (101, "nginx", "nginx: worker")]
         );
-        assert_eq!(scanner.owners(556).count(), 1);
-        assert_eq!(scanner.owners(9).count(), 0);
+        assert_eq!(scanner.owners(556).len(), 1);
+        assert_eq!(scanner.owners(9).len(), 0);
         assert_eq!(scanner.scans, 1);
         // Steady state: nothing unknown, no rescan.
         scanner.refresh(&[555, 556], t0 + Duration::from_secs(1));

@@ -2,10 +2,11 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Debug, Default, Clone)]
 pub struct Users {
-    names: HashMap<u32, String>,
+    names: HashMap<u32, Arc<str>>,
 }
 
 impl Users {
@@ -23,14 +24,14 @@ impl Users {
                 (f.next(), f.next(), f.next().map(str::parse::<u32>))
                 && !name.is_empty()
             {
-                names.entry(uid).or_insert_with(|| name.to_owned());
+                names.entry(uid).or_insert_with(|| Arc::from(name));
             }
         }
         Users { names }
     }
 
-    pub fn name(&self, uid: u32) -> Option<&str> {
-        self.names.get(&uid).map(String::as_str)
+    pub fn name(&self, uid: u32) -> Option<&Arc<str>> {
+        self.names.get(&uid)
     }
 }
 
@@ -43,8 +44,8 @@ mod tests {
         let u = Users::parse(
             "root:x:0:0:root:/root:/bin/bash\n# c\nbad\npg:x:abc:\nalice:x:1000:1000::/h:/bin/sh\ndup:x:1000:1\n",
         );
-        assert_eq!(u.name(0), Some("root"));
-        assert_eq!(u.name(1000), Some("alice"));
+        assert_eq!(u.name(0).map(|n| &**n), Some("root"));
+        assert_eq!(u.name(1000).map(|n| &**n), Some("alice"));
         assert_eq!(u.name(5), None);
     }
 }
