@@ -82,6 +82,7 @@ pub fn run(ctx: &Context, args: &LookupArgs, out: &mut dyn Write, err: &mut dyn 
             }
         }
         if live.as_ref().is_some_and(|l| l.as_ref().is_ok_and(|s| s.owners_hidden)) {
+            out.flush()?;
             error_line(err, super::sockets::OWNERS_HIDDEN_NOTICE)?;
         }
     }

@@ -15,8 +15,8 @@ use crate::sockets::{
 };
 
 /// Said once, on stderr, when some owners could not be seen.
-pub const OWNERS_HIDDEN_NOTICE: &str = "some sockets' owners are not visible to this user; \
-run as root or with CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH to see every process";
+pub const OWNERS_HIDDEN_NOTICE: &str = "some sockets' owners are not visible: reading other users' \
+processes needs root with CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH (a container may withhold them)";
 
 /// How many owners a table cell names before summarizing the rest.
 const OWNERS_SHOWN: usize = 3;
@@ -68,6 +68,8 @@ pub fn run(
             socket_table(&sockets).write(out, ctx.color)?;
         }
         if snapshot.owners_hidden {
+            // After the table, also when both streams go to one terminal.
+            out.flush()?;
             error_line(err, OWNERS_HIDDEN_NOTICE)?;
         }
     }

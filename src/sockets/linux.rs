@@ -98,7 +98,8 @@ impl SocketSource for LinuxSource {
             .iter()
             .map(|r| {
                 let owners = Arc::clone(self.owners.owners(r.inode));
-                let owners_visible = self.viewer.sees_owners(!owners.is_empty(), r.uid, r.inode);
+                let owners_visible =
+                    self.viewer.sees_owners(!owners.is_empty(), r.uid, r.inode, self.owners.denied_users());
                 owners_hidden |= !owners_visible;
                 Socket {
                     protocol: r.protocol,

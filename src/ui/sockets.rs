@@ -73,7 +73,7 @@ pub fn render(frame: &mut Frame, app: &App, r: &Regions, theme: Theme) {
     }
     if st.snapshot.owners_hidden {
         toggles.push(Span::styled(
-            " · some owners are not visible without privileges (run as root to see them)",
+            " · some owners are not visible (needs root with CAP_SYS_PTRACE)",
             theme.warning(),
         ));
     }

@@ -34,9 +34,12 @@ impl Viewer {
         Viewer { euid, privileged: euid == 0 || caps.is_some_and(has_owner_caps) }
     }
 
-    /// Whether the owners of a socket of `uid` are visible to this viewer.
-    pub fn sees_owners(self, found_any: bool, uid: u32, inode: u64) -> bool {
-        found_any || inode == 0 || self.privileged || uid == self.euid
+    /// Whether the owners of a socket of `uid` are visible to this viewer. `denied` holds the
+    /// users whose processes' fds the last scan could not read: even root can be refused (a
+    /// container without `CAP_SYS_PTRACE`, an LSM), and then an ownerless socket of such a user
+    /// may well be theirs — not visible, rather than "no owner".
+    pub fn sees_owners(self, found_any: bool, uid: u32, inode: u64, denied: &FxHashSet<u32>) -> bool {
+        found_any || inode == 0 || (!denied.contains(&uid) && (self.privileged || uid == self.euid))
     }
 }
 
@@ -59,6 +62,8 @@ pub struct OwnerScanner {
     nobody: Arc<[Owner]>,
     /// Inodes the last scan looked for and did not find: no reason to rescan for them again.
     unowned: FxHashSet<u64>,
+    /// Users owning processes whose fds the last scan was refused.
+    denied: FxHashSet<u32>,
     last_full: Option<Instant>,
     /// Set by `rescan`: the next `refresh` must not scan again.
     fresh: bool,
@@ -73,6 +78,7 @@ impl OwnerScanner {
             by_inode: FxHashMap::default(),
             nobody: Arc::new([]),
             unowned: FxHashSet::default(),
+            denied: FxHashSet::default(),
             last_full: None,
             fresh: false,
             full_every,
@@ -109,6 +115,11 @@ impl OwnerScanner {
         self.fresh = true;
     }
 
+    /// Users some of whose processes' fds could not be read by the last scan.
+    pub fn denied_users(&self) -> &FxHashSet<u32> {
+        &self.denied
+    }
+
     /// The processes holding `inode`, in pid order (empty when none is known).
     pub fn owners(&self, inode: u64) -> &Arc<[Owner]> {
         self.by_inode.get(&inode).unwrap_or(&self.nobody)
@@ -122,8 +133,9 @@ impl OwnerScanner {
     fn scan(&mut self) {
         self.scans += 1;
         self.by_inode.clear();
+        self.denied.clear();
         let Ok(root) = open_dir(None, &self.proc_root) else { return };
-        let procs = list_fds(&root);
+        let procs = list_fds(&root, &mut self.denied);
         let total: usize = procs.iter().map(|p| p.fds.len()).sum();
         let workers = if total < PARALLEL_FDS {
             1
@@ -133,7 +145,7 @@ impl OwnerScanner {
         let per_worker = total.div_ceil(workers).max(1);
         // Contiguous slices of the (process, fd) sequence, one per worker, read in order.
         let jobs: Vec<Vec<(usize, &[u32])>> = split(&procs, per_worker);
-        let found: Vec<Vec<(u64, u32)>> = if jobs.len() <= 1 {
+        let read: Vec<(Vec<(u64, u32)>, Vec<usize>)> = if jobs.len() <= 1 {
             jobs.iter().map(|job| read_links(&procs, job)).collect()
         } else {
             std::thread::scope(|scope| {
@@ -142,6 +154,16 @@ impl OwnerScanner {
                 handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
             })
         };
+        let mut found = Vec::with_capacity(read.len());
+        for (links, refused) in read {
+            found.push(links);
+            for at in refused {
+                let pid = procs[at].pid.to_string();
+                if let Ok(st) = rustix::fs::statat(&root, pid.as_str(), rustix::fs::AtFlags::empty()) {
+                    self.denied.insert(st.st_uid);
+                }
+            }
+        }
         // Holders per inode (as indices into `procs`, in pid order), then one shared list per
         // distinct set of holders: nearly always a single process.
         let mut holders: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
@@ -184,14 +206,24 @@ struct ProcFds {
     fds: Vec<u32>,
 }
 
-/// Every process under `root` whose fd directory this user can list, with its fd numbers.
-fn list_fds(root: &OwnedFd) -> Vec<ProcFds> {
+/// Every process under `root` whose fd directory this user can list, with its fd numbers; the
+/// owners of those that refuse go to `denied` (a process gone meanwhile is simply skipped).
+fn list_fds(root: &OwnedFd, denied: &mut FxHashSet<u32>) -> Vec<ProcFds> {
     let mut out = Vec::new();
     let Ok(pids) = Dir::read_from(root) else { return out };
     for entry in pids {
         let Ok(entry) = entry else { break };
         let Some(pid) = parse_u32(entry.file_name().to_bytes()) else { continue };
-        let Ok(dir) = open_dir(Some(root), Path::new(&format!("{pid}/fd"))) else { continue };
+        let dir = match open_dir(Some(root), Path::new(&format!("{pid}/fd"))) {
+            Ok(dir) => dir,
+            Err(Errno::ACCESS | Errno::PERM) => {
+                if let Ok(st) = rustix::fs::statat(root, entry.file_name(), rustix::fs::AtFlags::empty()) {
+                    denied.insert(st.st_uid);
+                }
+                continue;
+            }
+            Err(_) => continue,
+        };
         let Ok(names) = Dir::read_from(&dir) else { continue };
         let fds: Vec<u32> =
             names.map_while(Result::ok).filter_map(|fd| parse_u32(fd.file_name().to_bytes())).collect();
@@ -225,21 +257,32 @@ fn split(procs: &[ProcFds], size: usize) -> Vec<Vec<(usize, &[u32])>> {
 }
 
 /// Reads the links of one job's fds: (socket inode, index of the process in `procs`).
-fn read_links(procs: &[ProcFds], job: &[(usize, &[u32])]) -> Vec<(u64, u32)> {
+/// Also returns the processes that refused to have their links read (listing an fd directory
+/// can be allowed where reading its links is not).
+fn read_links(procs: &[ProcFds], job: &[(usize, &[u32])]) -> (Vec<(u64, u32)>, Vec<usize>) {
     let mut found = Vec::new();
+    let mut refused = Vec::new();
     let mut link = [0u8; 64];
     for &(at, fds) in job {
         let dir = &procs[at].dir;
         for &fd in fds {
             let name = itoa_buf(fd);
             let Ok(name) = std::ffi::CStr::from_bytes_until_nul(&name) else { continue };
-            let Ok(n) = rustix::fs::readlinkat_raw(dir, name, &mut link[..]) else { continue };
-            if let Some(inode) = link.get(..n).and_then(socket_inode) {
-                found.push((inode, at as u32));
+            match rustix::fs::readlinkat_raw(dir, name, &mut link[..]) {
+                Ok(n) => {
+                    if let Some(inode) = link.get(..n).and_then(socket_inode) {
+                        found.push((inode, at as u32));
+                    }
+                }
+                Err(Errno::ACCESS | Errno::PERM) => {
+                    refused.push(at);
+                    break;
+                }
+                Err(_) => {}
             }
         }
     }
-    found
+    (found, refused)
 }
 
 /// `n` in decimal, NUL-terminated.
@@ -374,17 +417,45 @@ mod tests {
     }
 
     #[test]
+    fn refused_fd_dirs_name_their_user() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let proc = fake_proc();
+        let fd_dir = proc.path().join("101/fd");
+        std::fs::set_permissions(&fd_dir, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let readable = std::fs::read_dir(&fd_dir).is_ok();
+        let mut scanner = OwnerScanner::new(proc.path(), Duration::from_secs(5));
+        scanner.refresh(&[555], Instant::now());
+        std::fs::set_permissions(&fd_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        if readable {
+            eprintln!("skipped: this user reads any directory (root); the unprivileged CI run covers it");
+            assert!(scanner.denied_users().is_empty());
+            return;
+        }
+        let uid = std::fs::metadata(proc.path().join("101")).unwrap().uid();
+        assert!(scanner.denied_users().contains(&uid), "{:?}", scanner.denied_users());
+        // 100 still answers for 555; 101 is not claimed as an owner.
+        assert_eq!(scanner.owners(555).iter().map(|o| o.pid).collect::<Vec<_>>(), vec![100]);
+    }
+
+    #[test]
     fn visibility_rules() {
         let proc = fake_proc();
         let me = Viewer::current(proc.path());
         // The fake status grants CAP_SYS_PTRACE.
         assert!(me.privileged);
         let user = Viewer { euid: 1000, privileged: false };
-        assert!(user.sees_owners(false, 1000, 5), "own socket without owners: none to see");
-        assert!(!user.sees_owners(false, 0, 5), "root's socket: hidden from a user");
-        assert!(user.sees_owners(false, 0, 0), "no inode (TIME_WAIT): nothing hidden");
-        assert!(user.sees_owners(true, 0, 5));
-        assert!(Viewer { euid: 1000, privileged: true }.sees_owners(false, 0, 5));
+        let none = FxHashSet::default();
+        assert!(user.sees_owners(false, 1000, 5, &none), "own socket without owners: none to see");
+        assert!(!user.sees_owners(false, 0, 5, &none), "root's socket: hidden from a user");
+        assert!(user.sees_owners(false, 0, 0, &none), "no inode (TIME_WAIT): nothing hidden");
+        assert!(user.sees_owners(true, 0, 5, &none));
+        let root = Viewer { euid: 0, privileged: true };
+        assert!(root.sees_owners(false, 0, 5, &none));
+        // Root refused a process of uid 0 (a container without CAP_SYS_PTRACE): not "no owner".
+        let refused: FxHashSet<u32> = [0].into_iter().collect();
+        assert!(!root.sees_owners(false, 0, 5, &refused));
+        assert!(root.sees_owners(false, 7, 5, &refused), "nobody of uid 7 was refused");
+        assert!(root.sees_owners(false, 0, 0, &refused), "TIME_WAIT has no owner to hide");
         assert_eq!(cap_eff("CapEff:\t0000000000000004\n").map(has_owner_caps), Some(true));
         assert_eq!(cap_eff("CapEff:\t0000000000000000\n").map(has_owner_caps), Some(false));
         assert_eq!(cap_eff("nothing"), None);
