@@ -145,7 +145,7 @@ impl OwnerScanner {
         let per_worker = total.div_ceil(workers).max(1);
         // Contiguous slices of the (process, fd) sequence, one per worker, read in order.
         let jobs: Vec<Vec<(usize, &[u32])>> = split(&procs, per_worker);
-        let read: Vec<(Vec<(u64, u32)>, Vec<usize>)> = if jobs.len() <= 1 {
+        let read: Vec<Links> = if jobs.len() <= 1 {
             jobs.iter().map(|job| read_links(&procs, job)).collect()
         } else {
             std::thread::scope(|scope| {
@@ -155,7 +155,7 @@ impl OwnerScanner {
             })
         };
         let mut found = Vec::with_capacity(read.len());
-        for (links, refused) in read {
+        for Links { found: links, refused } in read {
             found.push(links);
             for at in refused {
                 let pid = procs[at].pid.to_string();
@@ -259,7 +259,7 @@ fn split(procs: &[ProcFds], size: usize) -> Vec<Vec<(usize, &[u32])>> {
 /// Reads the links of one job's fds: (socket inode, index of the process in `procs`).
 /// Also returns the processes that refused to have their links read (listing an fd directory
 /// can be allowed where reading its links is not).
-fn read_links(procs: &[ProcFds], job: &[(usize, &[u32])]) -> (Vec<(u64, u32)>, Vec<usize>) {
+fn read_links(procs: &[ProcFds], job: &[(usize, &[u32])]) -> Links {
     let mut found = Vec::new();
     let mut refused = Vec::new();
     let mut link = [0u8; 64];
@@ -282,7 +282,16 @@ fn read_links(procs: &[ProcFds], job: &[(usize, &[u32])]) -> (Vec<(u64, u32)>, V
             }
         }
     }
-    (found, refused)
+    Links { found, refused }
+}
+
+/// What one job of `read_links` saw.
+#[derive(Default)]
+struct Links {
+    /// (socket inode, index of its process in `procs`).
+    found: Vec<(u64, u32)>,
+    /// Processes whose links could not be read.
+    refused: Vec<usize>,
 }
 
 /// `n` in decimal, NUL-terminated.
