@@ -1,6 +1,7 @@
 //! Time per frame of each screen rendered into a 160×48 `TestBackend`, with the bundled registry
 //! and a 10k-socket snapshot; plus keystroke-to-frame while snapshots keep arriving, and startup.
 //! Run: `cargo bench --bench render` (release). Prints median and p99 per case.
+//! `SOCKETS=100000 cargo bench --bench render` renders a bigger snapshot (default 10k).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -71,10 +72,12 @@ fn main() {
     println!("{:<44} {:>7.3} ms", "startup: App::new + first frame", total_ms - engine_ms);
     println!("{:<44} {:>7.3} ms", "search engine build (off the UI thread)", engine_ms);
 
-    let big = fake::big_snapshot(10_000);
+    let sockets: usize = std::env::var("SOCKETS").ok().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+    println!("{:<44} {sockets}", "sockets in the snapshot");
+    let big = fake::big_snapshot(sockets);
     app.apply(Event::Sockets(fake::feed(big.clone())));
 
-    time_frames("ports screen (10k sockets marked)", &mut app, &mut terminal, |_, _| {});
+    time_frames("ports screen (sockets marked)", &mut app, &mut terminal, |_, _| {});
     time_frames("ports: key j + frame", &mut app, &mut terminal, |a, _| a.apply(key('j')));
     app.apply(key(':'));
     for c in "5432".chars() {
@@ -96,10 +99,21 @@ fn main() {
     });
     app.apply(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
     app.apply(key('s'));
-    time_frames("sockets screen, 10k sockets", &mut app, &mut terminal, |_, _| {});
+    time_frames("sockets screen", &mut app, &mut terminal, |_, _| {});
     time_frames("sockets: key j + frame", &mut app, &mut terminal, |a, _| a.apply(key('j')));
-    let feed = |_| fake::feed(black_box(big.clone()));
-    time_frames_with("sockets: 10k-socket refresh + frame", &mut app, &mut terminal, feed, |a, f| {
+    // The collector thread prepares each feed (sanitize, sort, count): timed on its own, and
+    // untimed (as it is off the UI thread) in the cases below.
+    let order = app.sockets.order.get();
+    let mut prepare = Vec::with_capacity(RUNS / 10);
+    for _ in 0..RUNS / 10 {
+        let f = fake::feed(big.clone());
+        let t = Instant::now();
+        black_box(f.prepare(order));
+        prepare.push(t.elapsed());
+    }
+    report("collector thread: prepare a snapshot", prepare);
+    let feed = |_| fake::feed(black_box(big.clone())).prepare(order);
+    time_frames_with("sockets: snapshot refresh + frame", &mut app, &mut terminal, feed, |a, f| {
         a.apply(Event::Sockets(f));
     });
     time_frames_with("sockets: refresh + key + frame (worst case)", &mut app, &mut terminal, feed, |a, f| {

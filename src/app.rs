@@ -20,7 +20,7 @@ use ratatui::layout::{Position, Rect};
 pub use engine::engine_searcher;
 pub use keymap::{Action, Scope};
 pub use rows::{Row, RowKind, Use};
-pub use sockets::{Entry, SocketFeed, SocketsState, SortKey};
+pub use sockets::{Entry, Prepared, SharedOrder, SocketFeed, SocketsState, SortKey};
 
 use crate::registry::{Origin, PortRange, PortSpan, Protocol, Registry};
 use crate::sanitize::clean;
@@ -387,14 +387,7 @@ impl App {
     fn ingest(&mut self, feed: SocketFeed) {
         let keep: [Option<u16>; 3] =
             std::array::from_fn(|i| self.rows[i].get(self.panes[i].selected).map(|r| r.span.start));
-        self.sockets.ingest(feed);
-        let mut used = BTreeMap::new();
-        for s in &self.sockets.snapshot.sockets {
-            let u = if s.state.is_listening() { Use::Listening } else { Use::Connected };
-            let e = used.entry(s.local.port).or_insert(u);
-            *e = (*e).max(u);
-        }
-        used.remove(&0);
+        let used = self.sockets.ingest(feed);
         if used != self.used {
             self.used = used;
             for (i, keep) in keep.into_iter().enumerate() {
@@ -487,10 +480,7 @@ impl App {
             Action::Slower => self.step_refresh(1),
             Action::Pause => self.sockets.paused = !self.sockets.paused,
             Action::SortNext => self.sockets.cycle_sort(),
-            Action::SortReverse => {
-                self.sockets.reverse = !self.sockets.reverse;
-                self.sockets.rebuild();
-            }
+            Action::SortReverse => self.sockets.toggle_reverse(),
             Action::ListeningOnly => {
                 self.sockets.listening_only = !self.sockets.listening_only;
                 self.sockets.rebuild();

@@ -83,7 +83,7 @@ fn event_loop(
     spawn_input(tx.clone());
     spawn_signals(signals, tx.clone());
     spawn_search(Arc::clone(registry), tx.clone());
-    let collector = sockets::start(Arc::clone(registry), app.sockets.refresh, tx);
+    let collector = sockets::start(Arc::clone(registry), app.sockets.refresh, app.sockets.order.clone(), tx);
     let mut applied = (app.sockets.refresh, app.sockets.paused);
 
     loop {
@@ -176,10 +176,15 @@ fn spawn_search(registry: Arc<Registry>, tx: Sender<Msg>) {
 /// The socket collector, feeding the loop's channel from its own thread.
 mod sockets {
     use super::*;
-    use crate::app::SocketFeed;
+    use crate::app::{SharedOrder, SocketFeed};
     use crate::sockets::{Collector, system_source};
 
-    pub fn start(registry: Arc<Registry>, interval: Duration, tx: Sender<Msg>) -> Option<Collector> {
+    pub fn start(
+        registry: Arc<Registry>,
+        interval: Duration,
+        order: SharedOrder,
+        tx: Sender<Msg>,
+    ) -> Option<Collector> {
         let source = match system_source(registry) {
             Ok(source) => source,
             Err(e) => {
@@ -189,7 +194,8 @@ mod sockets {
         };
         Some(Collector::spawn(source, interval, move |result| {
             let event = match result {
-                Ok(u) => Event::Sockets(SocketFeed { snapshot: u.snapshot, closed: u.closed, took: u.took }),
+                // The per-socket work happens here, on the collector's thread, not the UI's.
+                Ok(u) => Event::Sockets(SocketFeed::from_update(u).prepare(order.get())),
                 Err(e) => Event::SocketsFailed(e.to_string()),
             };
             tx.send(Msg::App(event)).is_ok()

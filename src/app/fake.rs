@@ -126,7 +126,7 @@ pub fn big_snapshot(n: usize) -> Snapshot {
 }
 
 pub fn feed(snapshot: Snapshot) -> SocketFeed {
-    SocketFeed { snapshot, closed: Vec::new(), took: Duration::from_micros(4200) }
+    SocketFeed { snapshot, took: Duration::from_micros(4200), ..SocketFeed::default() }
 }
 
 /// Case-insensitive subsequence match over service names and descriptions.

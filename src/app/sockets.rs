@@ -1,14 +1,18 @@
 //! The Sockets screen's state: the latest snapshot, which sockets are new or just closed, and the
 //! filtered, sorted view the table shows (recomputed when data or settings change, never per frame).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering as AtomicOrdering};
 use std::time::Duration;
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::rows::Use;
 use crate::registry::Protocol;
 use crate::sanitize::clean;
-use crate::sockets::{Family, Snapshot, Socket, SocketKey, SocketState};
+use crate::sockets::{Family, Snapshot, Socket, SocketKey, SocketState, Update};
 
 /// How many refreshes a new socket stays highlighted, and a closed one stays visible.
 pub const NEW_FOR: u64 = 3;
@@ -19,11 +23,65 @@ pub const CLOSED_FOR: u64 = 2;
 pub struct SocketFeed {
     pub snapshot: Snapshot,
     pub closed: Vec<Socket>,
+    /// Sockets that were not in the previous collection.
+    pub added: Vec<SocketKey>,
     pub took: Duration,
+    /// Set by `prepare`, which does the per-socket work away from the UI thread.
+    pub prepared: Option<Prepared>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What `SocketFeed::prepare` worked out: with it, taking in 100k sockets costs the UI thread a
+/// filter pass, not a sanitize, a sort and a count.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// The order `snapshot.sockets` is in.
+    pub order: (SortKey, bool),
+    /// Local ports in use, and how.
+    pub used: BTreeMap<u16, Use>,
+    pub counts: Counts,
+}
+
+/// Sockets per protocol and per state, for the summary line.
+pub type Counts = (BTreeMap<Protocol, usize>, BTreeMap<SocketState, usize>);
+
+impl SocketFeed {
+    /// A collector update, not prepared yet.
+    pub fn from_update(u: Update) -> SocketFeed {
+        SocketFeed { snapshot: u.snapshot, closed: u.closed, added: u.added, took: u.took, prepared: None }
+    }
+
+    /// Sanitizes every string, sorts the sockets in `order` and counts them: the work that
+    /// grows with the number of sockets, done on the thread that collected them.
+    pub fn prepare(mut self, order: (SortKey, bool)) -> SocketFeed {
+        sanitize_all(&mut self.snapshot.sockets);
+        sanitize_all(&mut self.closed);
+        sort_sockets(&mut self.snapshot.sockets, order);
+        let used = ports_in_use(&self.snapshot.sockets);
+        let counts = count(&self.snapshot.sockets);
+        self.prepared = Some(Prepared { order, used, counts });
+        self
+    }
+}
+
+/// The table's order, shared with the collector thread so that snapshots arrive sorted.
+#[derive(Debug, Clone, Default)]
+pub struct SharedOrder(Arc<AtomicU8>);
+
+impl SharedOrder {
+    pub fn set(&self, (sort, reverse): (SortKey, bool)) {
+        let i = SortKey::ALL.iter().position(|k| *k == sort).unwrap_or(0) as u8;
+        self.0.store(i << 1 | u8::from(reverse), AtomicOrdering::Relaxed);
+    }
+
+    pub fn get(&self) -> (SortKey, bool) {
+        let v = self.0.load(AtomicOrdering::Relaxed);
+        (SortKey::ALL.get(usize::from(v >> 1)).copied().unwrap_or(SortKey::Local), v & 1 == 1)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortKey {
+    #[default]
     Local,
     Proto,
     State,
@@ -63,9 +121,15 @@ pub enum Entry {
 #[derive(Debug, Clone)]
 pub struct SocketsState {
     pub snapshot: Snapshot,
+    /// The order `snapshot.sockets` is in, when known.
+    sorted_as: Option<(SortKey, bool)>,
+    /// Shared with the collector thread (see `SharedOrder`).
+    pub order: SharedOrder,
+    pub counts: Counts,
     /// Sockets that closed, with the refresh that saw them go.
     pub closed: Vec<(Socket, u64)>,
-    first_seen: HashMap<SocketKey, u64>,
+    /// Sockets that appeared within the last `NEW_FOR` refreshes, with the refresh that saw them.
+    new_since: FxHashMap<SocketKey, u64>,
     /// Refreshes received so far.
     pub generation: u64,
     pub view: Vec<Entry>,
@@ -88,8 +152,11 @@ impl SocketsState {
     pub fn new(refresh: Duration) -> SocketsState {
         SocketsState {
             snapshot: Snapshot::default(),
+            sorted_as: None,
+            order: SharedOrder::default(),
+            counts: Counts::default(),
             closed: Vec::new(),
-            first_seen: HashMap::new(),
+            new_since: FxHashMap::default(),
             generation: 0,
             view: Vec::new(),
             sort: SortKey::Local,
@@ -108,26 +175,30 @@ impl SocketsState {
         }
     }
 
-    /// Takes in a new collection: sanitizes its strings once, ages the new/closed marks.
-    pub fn ingest(&mut self, mut feed: SocketFeed) {
+    /// Takes in a new collection (preparing it here if the collector did not), ages the new and
+    /// closed marks, and returns the local ports in use.
+    pub fn ingest(&mut self, feed: SocketFeed) -> BTreeMap<u16, Use> {
         let selected_key = self.selected_socket().map(Socket::key);
         self.generation += 1;
         let generation = self.generation;
-        for s in feed.snapshot.sockets.iter_mut().chain(feed.closed.iter_mut()) {
-            sanitize_socket(s);
+        let mut feed = feed;
+        if feed.prepared.is_none() {
+            // A feed that did not come through a collector (tests, demos): the diff is ours to make.
+            let old: FxHashSet<SocketKey> = self.snapshot.sockets.iter().map(Socket::key).collect();
+            feed.added = feed.snapshot.sockets.iter().map(Socket::key).filter(|k| !old.contains(k)).collect();
+            feed = feed.prepare((self.sort, self.reverse));
         }
-        let mut first_seen = HashMap::with_capacity(feed.snapshot.sockets.len());
-        for s in &feed.snapshot.sockets {
-            let key = s.key();
-            // Everything in the first snapshot was already there: nothing is "new" yet.
-            let seen =
-                self.first_seen.get(&key).copied().unwrap_or(if generation == 1 { 0 } else { generation });
-            first_seen.insert(key, seen);
+        let prepared = feed.prepared.take().unwrap_or_default();
+        // Everything in the first snapshot was already there: nothing is "new" yet.
+        if generation > 1 {
+            self.new_since.extend(feed.added.into_iter().map(|k| (k, generation)));
         }
-        self.first_seen = first_seen;
+        self.new_since.retain(|_, g| generation - *g < NEW_FOR);
         self.closed.retain(|(_, g)| generation - g < CLOSED_FOR);
         self.closed.extend(feed.closed.into_iter().map(|s| (s, generation)));
         self.snapshot = feed.snapshot;
+        self.sorted_as = Some(prepared.order);
+        self.counts = prepared.counts;
         self.took = feed.took;
         self.error = None;
         self.rebuild();
@@ -137,6 +208,7 @@ impl SocketsState {
             self.selected = i;
         }
         self.clamp();
+        prepared.used
     }
 
     pub fn socket(&self, entry: Entry) -> Option<&Socket> {
@@ -152,7 +224,7 @@ impl SocketsState {
 
     /// True while a socket is within its first refreshes.
     pub fn is_new(&self, socket: &Socket) -> bool {
-        self.first_seen.get(&socket.key()).is_some_and(|&g| g != 0 && self.generation - g < NEW_FOR)
+        self.new_since.get(&socket.key()).is_some_and(|&g| self.generation - g < NEW_FOR)
     }
 
     fn keep(&self, s: &Socket, needle: &str) -> bool {
@@ -168,33 +240,45 @@ impl SocketsState {
         needle.is_empty() || matches_text(s, needle)
     }
 
-    /// Recomputes the view after the data, a filter or the sort changed.
+    /// Recomputes the view after the data, a filter or the sort changed. The live sockets are
+    /// kept sorted in the table's order (by the collector thread, or here once when the order
+    /// changes), so this is a filter pass plus a merge of the few closed ones.
     pub fn rebuild(&mut self) {
+        let order = (self.sort, self.reverse);
+        if self.sorted_as != Some(order) {
+            sort_sockets(&mut self.snapshot.sockets, order);
+            self.sorted_as = Some(order);
+        }
         let needle = self.filter.to_lowercase();
-        let mut view: Vec<Entry> = Vec::with_capacity(self.snapshot.sockets.len() + self.closed.len());
-        view.extend(
-            self.snapshot
-                .sockets
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| self.keep(s, &needle))
-                .map(|(i, _)| Entry::Live(i)),
-        );
-        view.extend(
-            self.closed
-                .iter()
-                .enumerate()
-                .filter(|(_, (s, _))| self.keep(s, &needle))
-                .map(|(i, _)| Entry::Closed(i)),
-        );
-        let sort = self.sort;
-        let key_of = |e: &Entry| self.socket(*e);
-        view.sort_by(|a, b| {
-            let (Some(x), Some(y)) = (key_of(a), key_of(b)) else { return std::cmp::Ordering::Equal };
-            let o =
-                compare(sort, x, y).then_with(|| x.local.cmp(&y.local)).then_with(|| x.remote.cmp(&y.remote));
-            if self.reverse { o.reverse() } else { o }
+        let live = self.snapshot.sockets.iter().enumerate().filter(|(_, s)| self.keep(s, &needle));
+        let mut closed: Vec<Entry> = self
+            .closed
+            .iter()
+            .enumerate()
+            .filter(|(_, (s, _))| self.keep(s, &needle))
+            .map(|(i, _)| Entry::Closed(i))
+            .collect();
+        let cmp = |a: &Socket, b: &Socket| full_order(order, a, b);
+        closed.sort_by(|a, b| match (self.socket(*a), self.socket(*b)) {
+            (Some(x), Some(y)) => cmp(x, y),
+            _ => std::cmp::Ordering::Equal,
         });
+        // Merge the two sorted lists.
+        let mut view = Vec::with_capacity(self.snapshot.sockets.len() + closed.len());
+        let mut closed = closed.into_iter().peekable();
+        for (i, s) in live {
+            while let Some(c) = closed.peek().copied() {
+                match self.socket(c) {
+                    Some(cs) if cmp(cs, s) == std::cmp::Ordering::Less => {
+                        view.push(c);
+                        closed.next();
+                    }
+                    _ => break,
+                }
+            }
+            view.push(Entry::Live(i));
+        }
+        view.extend(closed);
         self.view = view;
         self.clamp();
     }
@@ -205,19 +289,60 @@ impl SocketsState {
 
     pub fn cycle_sort(&mut self) {
         self.sort = self.sort.next();
+        self.order.set((self.sort, self.reverse));
         self.rebuild();
     }
 
-    /// Counts for the summary line: per protocol, per state.
-    pub fn counts(&self) -> (BTreeMap<Protocol, usize>, BTreeMap<SocketState, usize>) {
-        let mut protos = BTreeMap::new();
-        let mut states = BTreeMap::new();
-        for s in &self.snapshot.sockets {
-            *protos.entry(s.protocol).or_insert(0) += 1;
-            *states.entry(s.state).or_insert(0) += 1;
-        }
-        (protos, states)
+    pub fn toggle_reverse(&mut self) {
+        self.reverse = !self.reverse;
+        self.order.set((self.sort, self.reverse));
+        self.rebuild();
     }
+}
+
+/// Counts for the summary line: per protocol, per state.
+fn count(sockets: &[Socket]) -> Counts {
+    let mut protos = BTreeMap::new();
+    let mut states = BTreeMap::new();
+    for s in sockets {
+        *protos.entry(s.protocol).or_insert(0) += 1;
+        *states.entry(s.state).or_insert(0) += 1;
+    }
+    (protos, states)
+}
+
+/// Local ports in use: listening wins over connected.
+fn ports_in_use(sockets: &[Socket]) -> BTreeMap<u16, Use> {
+    let mut used = BTreeMap::new();
+    for s in sockets {
+        let u = if s.state.is_listening() { Use::Listening } else { Use::Connected };
+        let e = used.entry(s.local.port).or_insert(u);
+        *e = (*e).max(u);
+    }
+    used.remove(&0);
+    used
+}
+
+/// The table's order: the sort column, then local and remote endpoints; reversed on request.
+fn full_order((sort, reverse): (SortKey, bool), x: &Socket, y: &Socket) -> std::cmp::Ordering {
+    let o = compare(sort, x, y).then_with(|| x.local.cmp(&y.local)).then_with(|| x.remote.cmp(&y.remote));
+    if reverse { o.reverse() } else { o }
+}
+
+/// Sorts in the table's order; by process, the lowercased names are worked out once per socket.
+fn sort_sockets(sockets: &mut [Socket], order: (SortKey, bool)) {
+    if order.0 == SortKey::Process {
+        sockets.sort_by_cached_key(|s| (process_key(s), s.local, s.remote));
+        if order.1 {
+            sockets.reverse();
+        }
+    } else {
+        sockets.sort_unstable_by(|x, y| full_order(order, x, y));
+    }
+}
+
+fn process_key(s: &Socket) -> Option<String> {
+    s.owners.first().map(|o| o.process.to_lowercase())
 }
 
 fn is_loopback(addr: IpAddr) -> bool {
@@ -228,7 +353,7 @@ fn is_loopback(addr: IpAddr) -> bool {
 }
 
 fn compare(key: SortKey, x: &Socket, y: &Socket) -> std::cmp::Ordering {
-    let process = |s: &Socket| s.owners.first().map(|o| o.process.to_lowercase());
+    let process = process_key;
     match key {
         SortKey::Local => x.local.port.cmp(&y.local.port).then_with(|| x.local.addr.cmp(&y.local.addr)),
         SortKey::Proto => x.protocol.cmp(&y.protocol).then_with(|| x.family.cmp(&y.family)),
@@ -249,32 +374,52 @@ fn matches_text(s: &Socket, needle: &str) -> bool {
         || s.user.as_deref().is_some_and(has)
 }
 
-fn sanitize_socket(s: &mut Socket) {
-    fn fix(text: &mut Arc<str>) {
-        if let std::borrow::Cow::Owned(c) = clean(text) {
-            *text = c.into();
+/// Sanitizes every string of `sockets`. Owner lists and names are shared between sockets, so
+/// each distinct one is checked once and, when dirty, replaced by one cleaned copy.
+fn sanitize_all(sockets: &mut [Socket]) {
+    fn fix(text: &mut Arc<str>, cache: &mut FxHashMap<*const u8, Arc<str>>) {
+        let key = text.as_ptr();
+        if let Some(clean) = cache.get(&key) {
+            *text = Arc::clone(clean);
+        } else {
+            let cleaned: Arc<str> = match clean(text) {
+                std::borrow::Cow::Owned(c) => c.into(),
+                std::borrow::Cow::Borrowed(_) => Arc::clone(text),
+            };
+            cache.insert(key, Arc::clone(&cleaned));
+            *text = cleaned;
         }
     }
-    if !s.owners.iter().all(|o| is_clean(&o.process) && is_clean(&o.command)) {
-        s.owners = s
-            .owners
-            .iter()
-            .map(|o| {
-                let mut o = o.clone();
-                fix(&mut o.process);
-                fix(&mut o.command);
-                o
-            })
-            .collect();
+    let mut texts: FxHashMap<*const u8, Arc<str>> = FxHashMap::default();
+    let mut lists: FxHashMap<*const crate::sockets::Owner, Arc<[crate::sockets::Owner]>> =
+        FxHashMap::default();
+    for s in sockets {
+        if !s.owners.is_empty() {
+            let key = s.owners.as_ptr();
+            let list = match lists.get(&key) {
+                Some(list) => Arc::clone(list),
+                None => {
+                    let list: Arc<[crate::sockets::Owner]> = s
+                        .owners
+                        .iter()
+                        .map(|o| {
+                            let mut o = o.clone();
+                            fix(&mut o.process, &mut texts);
+                            fix(&mut o.command, &mut texts);
+                            o
+                        })
+                        .collect();
+                    lists.insert(key, Arc::clone(&list));
+                    list
+                }
+            };
+            s.owners = list;
+        }
+        if let Some(u) = s.user.as_mut() {
+            fix(u, &mut texts);
+        }
+        if let Some(svc) = s.service.as_mut() {
+            fix(svc, &mut texts);
+        }
     }
-    if let Some(u) = s.user.as_mut() {
-        fix(u);
-    }
-    if let Some(svc) = s.service.as_mut() {
-        fix(svc);
-    }
-}
-
-fn is_clean(text: &str) -> bool {
-    matches!(clean(text), std::borrow::Cow::Borrowed(_))
 }

@@ -35,12 +35,12 @@ fn endpoint(s: &Socket, remote: bool) -> String {
 pub fn render(frame: &mut Frame, app: &App, r: &Regions, theme: Theme) {
     let st = &app.sockets;
     let body = r.body;
-    let (protos, states) = st.counts();
+    let (protos, states) = &st.counts;
     let mut summary = vec![Span::styled(format!(" {} sockets", st.snapshot.sockets.len()), theme.bold())];
-    for (p, n) in &protos {
+    for (p, n) in protos {
         summary.push(Span::raw(format!(" · {p} {n}")));
     }
-    for (s, n) in &states {
+    for (s, n) in states {
         summary.push(Span::styled(format!(" · {} {n}", s.as_str()), theme.dim()));
     }
     let refresh = format!(
