@@ -11,6 +11,7 @@ use crate::sockets::SocketState;
 #[command(
     name = "portolan",
     version,
+    args_conflicts_with_subcommands = true,
     about = "A chart of the 65,536 ports: IANA's registry, the three port ranges and this machine's sockets",
     long_about = None,
 )]
@@ -18,6 +19,10 @@ pub struct Cli {
     /// When to color the output (NO_COLOR is honoured with `auto`)
     #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// With no command: the interface's options (`portolan --refresh 2` is `portolan tui --refresh 2`)
+    #[command(flatten)]
+    pub tui: TuiArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     }
     let ctx = Context { registry: std::sync::Arc::new(registry), paths, color: use_color(cli.color) };
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
-    let result = run(&ctx, cli.command, &mut out, &mut err).and_then(|status| out.flush().map(|()| status));
+    let result = run(&ctx, cli.command, &cli.tui, &mut out, &mut err).and_then(|status| out.flush().map(|()| status));
     match result {
         Ok(status) => ExitCode::from(status.code()),
         // A closed pipe (`portolan lookup … | head`) is the reader's choice, not an error.
@@ -38,6 +38,7 @@ fn main() -> ExitCode {
 fn run(
     ctx: &Context,
     command: Option<Command>,
+    tui: &portolan::cli::TuiArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<Status> {
@@ -65,7 +66,7 @@ fn run(
         Some(Command::Tui(args)) => commands::tui::run(ctx, &args, err),
         // With no command, a terminal gets the TUI and a pipe gets the help.
         None if io::IsTerminal::is_terminal(&io::stdout()) => {
-            commands::tui::run(ctx, &portolan::cli::TuiArgs { refresh: 1.0, no_mouse: false }, err)
+            commands::tui::run(ctx, tui, err)
         }
         None => {
             write!(out, "{}", Cli::command().render_help())?;
