@@ -11,7 +11,6 @@ use crate::sockets::SocketState;
 #[command(
     name = "portolan",
     version,
-    args_conflicts_with_subcommands = true,
     about = "A chart of the 65,536 ports: IANA's registry, the three port ranges and this machine's sockets",
     long_about = None,
 )]
