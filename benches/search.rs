@@ -147,7 +147,8 @@ fn main() {
     );
     let keystrokes: usize = QUERIES.iter().map(|q| q.chars().count()).sum();
     println!("{} queries, {keystrokes} keystrokes per round", QUERIES.len());
-    report_engine("engine, limit 50 (TUI page)", engine(&registry, Some(50)));
+    report_engine("engine, limit 20 (portolan search)", engine(&registry, Some(20)));
+    report_engine("engine, limit 1500 (the TUI's)", engine(&registry, Some(1500)));
     report_engine("engine, no limit (every hit)", engine(&registry, None));
     report("naive skim rescoring, full sort", naive(&registry, 50));
     let mut once = Vec::new();

@@ -23,7 +23,8 @@ fn main() -> ExitCode {
     }
     let ctx = Context { registry: std::sync::Arc::new(registry), paths, color: use_color(cli.color) };
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
-    let result = run(&ctx, cli.command, &cli.tui, &mut out, &mut err).and_then(|status| out.flush().map(|()| status));
+    let result =
+        run(&ctx, cli.command, &cli.tui, &mut out, &mut err).and_then(|status| out.flush().map(|()| status));
     match result {
         Ok(status) => ExitCode::from(status.code()),
         // A closed pipe (`portolan lookup … | head`) is the reader's choice, not an error.
@@ -65,9 +66,7 @@ fn run(
         Some(Command::Free(args)) => commands::free::run(ctx, &args, out, err),
         Some(Command::Tui(args)) => commands::tui::run(ctx, &args, err),
         // With no command, a terminal gets the TUI and a pipe gets the help.
-        None if io::IsTerminal::is_terminal(&io::stdout()) => {
-            commands::tui::run(ctx, tui, err)
-        }
+        None if io::IsTerminal::is_terminal(&io::stdout()) => commands::tui::run(ctx, tui, err),
         None => {
             write!(out, "{}", Cli::command().render_help())?;
             Ok(Status::Found)

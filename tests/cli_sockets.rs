@@ -98,3 +98,34 @@ fn watch_prints_ndjson_snapshots() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// In another network namespace the kernel lists that namespace's sockets only, while `/proc`
+/// still shows every process: our listener must not appear there, and nothing found there may
+/// be pinned on a process of this namespace. Needs `unshare --net` (root); skips otherwise.
+#[test]
+fn another_network_namespace_sees_its_own_sockets_only() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port().to_string();
+    let bin = assert_cmd::cargo::cargo_bin("portolan");
+    let probe = std::process::Command::new("unshare").args(["--net", "true"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: cannot create a network namespace here (needs root and unshare)");
+        return;
+    }
+    let out = std::process::Command::new("unshare")
+        .arg("--net")
+        .arg(&bin)
+        .args(["sockets", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success() || out.status.code() == Some(1), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let me = std::process::id();
+    for s in v.as_array().unwrap() {
+        assert_ne!(s["local_port"].to_string(), port, "our listener leaked into another namespace: {s}");
+        assert!(!s["owners"].as_array().unwrap().iter().any(|o| o["pid"] == me), "{s}");
+    }
+    // And from here, the listener is ours.
+    let (v, code) = json(&["sockets", "--json", "--port", &port]);
+    assert_eq!(code, 0, "{v}");
+}

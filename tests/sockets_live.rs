@@ -176,3 +176,40 @@ fn whole_snapshot_agrees_with_ss() {
         && r.state == SocketState::Listen
         && r.pids.contains(&std::process::id())));
 }
+
+/// A forked server whose parent exits: the next refresh of a long-running collector (owner map
+/// cached, no full rescan due) must drop the dead parent and keep the child, not show a process
+/// that no longer exists — nor whatever later reuses its pid — as the owner.
+#[test]
+fn an_exited_owner_is_dropped_at_the_next_refresh() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let script = "import os, socket, sys, time\n\
+        s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n\
+        print(s.getsockname()[1], flush=True)\n\
+        child = os.fork()\n\
+        if child == 0:\n    time.sleep(60); os._exit(0)\n\
+        print(child, flush=True)\n\
+        sys.stdin.readline()\n";
+    let Ok(mut parent) =
+        Command::new("python3").args(["-c", script]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()
+    else {
+        eprintln!("skipped: python3 is not available");
+        return;
+    };
+    let mut lines = BufReader::new(parent.stdout.take().unwrap()).lines();
+    let port: u16 = lines.next().unwrap().unwrap().parse().unwrap();
+    let child: u32 = lines.next().unwrap().unwrap().parse().unwrap();
+    let mut source = system_source(Arc::new(Registry::bundled())).unwrap();
+    let owners = |snap: &Snapshot| -> BTreeSet<u32> {
+        let found = find(snap, Protocol::Tcp, port, 0);
+        found.first().map(|s| s.owners.iter().map(|o| o.pid).collect()).unwrap_or_default()
+    };
+    let before = owners(&source.collect().unwrap());
+    writeln!(parent.stdin.take().unwrap()).unwrap();
+    parent.wait().unwrap();
+    let after = owners(&source.collect().unwrap());
+    let _ = Command::new("kill").arg(child.to_string()).status();
+    assert_eq!(before, BTreeSet::from([parent.id(), child]), "both hold the listener at first");
+    assert_eq!(after, BTreeSet::from([child]), "the parent is gone");
+}

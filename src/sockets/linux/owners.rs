@@ -9,8 +9,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::fs::{Dir, Mode, OFlags};
 use rustix::io::Errno;
+use rustix::process::{Pid, PidfdFlags};
 
 use crate::sockets::Owner;
 
@@ -64,6 +66,12 @@ pub struct OwnerScanner {
     unowned: FxHashSet<u64>,
     /// Users owning processes whose fds the last scan was refused.
     denied: FxHashSet<u32>,
+    /// Pidfds of the processes the map names (real `/proc` only): one turns readable when its
+    /// process exits, so a refresh notices a gone owner at once, whatever reuses its pid.
+    watched: Vec<OwnedFd>,
+    /// An owner exited before it could be watched: the next refresh rescans.
+    owner_gone: bool,
+    live: bool,
     last_full: Option<Instant>,
     /// Set by `rescan`: the next `refresh` must not scan again.
     fresh: bool,
@@ -79,6 +87,9 @@ impl OwnerScanner {
             nobody: Arc::new([]),
             unowned: FxHashSet::default(),
             denied: FxHashSet::default(),
+            watched: Vec::new(),
+            owner_gone: false,
+            live: proc_root == Path::new("/proc"),
             last_full: None,
             fresh: false,
             full_every,
@@ -92,7 +103,7 @@ impl OwnerScanner {
         let fresh = std::mem::take(&mut self.fresh);
         let unknown =
             || inodes.iter().any(|i| *i != 0 && !self.by_inode.contains_key(i) && !self.unowned.contains(i));
-        let scan = !fresh && (self.is_stale(now) || unknown());
+        let scan = !fresh && (self.is_stale(now) || unknown() || self.an_owner_exited());
         if scan {
             self.scan();
             self.last_full = Some(now);
@@ -113,6 +124,19 @@ impl OwnerScanner {
         self.scan();
         self.last_full = Some(now);
         self.fresh = true;
+    }
+
+    /// Whether a process the map names has exited since the scan (its sockets may live on in a
+    /// child it forked, or be gone: either way the map is out of date).
+    fn an_owner_exited(&self) -> bool {
+        if self.owner_gone {
+            return true;
+        }
+        if self.watched.is_empty() {
+            return false;
+        }
+        let mut fds: Vec<PollFd<'_>> = self.watched.iter().map(|fd| PollFd::new(fd, PollFlags::IN)).collect();
+        rustix::event::poll(&mut fds, Some(&Timespec { tv_sec: 0, tv_nsec: 0 })).is_ok_and(|n| n > 0)
     }
 
     /// Users some of whose processes' fds could not be read by the last scan.
@@ -192,8 +216,33 @@ impl OwnerScanner {
             };
             self.by_inode.insert(inode, shared);
         }
+        self.watch(owners.keys().copied());
+    }
+
+    /// Opens a pidfd for each owner (up to `MAX_WATCHED`; beyond, the periodic rescan catches up).
+    fn watch(&mut self, pids: impl Iterator<Item = u32>) {
+        self.watched.clear();
+        self.owner_gone = false;
+        if !self.live {
+            return;
+        }
+        for pid in pids.take(MAX_WATCHED) {
+            let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else { continue };
+            match rustix::process::pidfd_open(pid, PidfdFlags::empty()) {
+                Ok(fd) => self.watched.push(fd),
+                Err(Errno::SRCH) => self.owner_gone = true,
+                // No pidfds here (an old kernel, a seccomp filter): the periodic rescan it is.
+                Err(_) => {
+                    self.watched.clear();
+                    return;
+                }
+            }
+        }
     }
 }
+
+/// Most owner processes watched through pidfds (each holds a file descriptor of ours).
+const MAX_WATCHED: usize = 256;
 
 /// Below this many fds one thread reads them all: spawning costs more than it saves.
 const PARALLEL_FDS: usize = 4096;
