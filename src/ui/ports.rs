@@ -74,7 +74,9 @@ fn pane_title(app: &App, i: usize, range: PortRange, width: usize) -> String {
             format!(" {name} {bounds} · {assigned} named · {in_use} in use "),
             format!(" {name} {bounds} · {assigned} named · {in_use} used "),
             format!(" {name} {bounds} · {assigned} named "),
-            format!(" {name} {bounds} "),
+            format!(" {name} {bounds} · {assigned} "),
+            format!(" {name} · {assigned} named "),
+            format!(" {name} · {assigned} "),
             format!(" {name} "),
         ]
     };
