@@ -12,7 +12,7 @@ use portolan::registry::{Paths, Registry};
 use portolan::sanitize;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| usage_error(&e));
     let paths = Paths::from_env();
     let registry = Registry::load(&paths);
     // Neither stream is locked for the program's life: a worker thread's panic message (or the TUI's
@@ -34,6 +34,20 @@ fn main() -> ExitCode {
             ExitCode::from(Status::Invalid.code())
         }
     }
+}
+
+/// Help and version print as clap writes them. A usage error goes out as plain text through the
+/// sanitizer, line by line: it quotes the argument back, and an argument can hold escape sequences or
+/// bidi overrides (clap strips only its own styles, and only when stderr is not a terminal).
+fn usage_error(e: &clap::Error) -> ! {
+    if !e.use_stderr() {
+        e.exit();
+    }
+    let mut err = io::stderr().lock();
+    for line in e.render().to_string().lines() {
+        let _ = writeln!(err, "{}", sanitize::clean(line));
+    }
+    std::process::exit(e.exit_code())
 }
 
 fn run(

@@ -17,6 +17,7 @@ use serde::ser::SerializeStruct;
 pub use iana_csv::{CsvError, HEADER as IANA_HEADER, parse as parse_iana_csv};
 pub use model::{PortSpan, Protocol, RecordBuf};
 pub use overlay::{OverlayError, parse_etc_services, parse_services_toml};
+pub(crate) use overlay::{line_of, toml_error_line};
 use table::Table;
 
 /// The bundled registry, packed by `build.rs`.

@@ -76,7 +76,7 @@ fn default_protocols() -> Vec<String> {
 /// description, category) into one record per protocol.
 pub fn parse_services_toml(text: &str) -> Result<Vec<RecordBuf>, OverlayError> {
     let file: ServicesFile = toml::from_str(text).map_err(|e| OverlayError {
-        line: e.span().map_or(1, |span| line_of(text, span.start)),
+        line: toml_error_line(text, &e),
         message: e.message().trim().to_owned(),
     })?;
     // Point later errors at the entry's own `[[service]]` header.
@@ -114,7 +114,13 @@ pub fn parse_services_toml(text: &str) -> Result<Vec<RecordBuf>, OverlayError> {
     Ok(records)
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
+/// The line (from 1) a TOML error points at; 1 when it points nowhere.
+pub(crate) fn toml_error_line(text: &str, error: &toml::de::Error) -> usize {
+    error.span().map_or(1, |span| line_of(text, span.start))
+}
+
+/// The line (from 1) holding byte `offset` of `text`.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset).map_or(1, |t| t.matches('\n').count() + 1)
 }
 

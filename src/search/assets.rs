@@ -5,19 +5,35 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use thiserror::Error;
+use toml::Spanned;
+
+use crate::registry::{line_of, toml_error_line};
 
 /// `assets/aliases.toml`, compiled in.
 pub const ALIASES_TOML: &str = include_str!("../../assets/aliases.toml");
 /// `assets/popular.toml`, compiled in.
 pub const POPULAR_TOML: &str = include_str!("../../assets/popular.toml");
 
-/// Why an asset table could not be read.
+/// Why an asset table could not be read, with the line (from 1) it points at.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum AssetError {
-    #[error("{file}: {message}")]
-    Toml { file: &'static str, message: String },
-    #[error("{file}: '{word}' must be one lowercase word")]
-    BadWord { file: &'static str, word: String },
+    #[error("{file}:{line}: {message}")]
+    Toml { file: &'static str, line: usize, message: String },
+    #[error("{file}:{line}: '{word}' must be one lowercase word")]
+    BadWord { file: &'static str, line: usize, word: String },
+}
+
+impl AssetError {
+    fn toml(file: &'static str, text: &str, e: &toml::de::Error) -> AssetError {
+        AssetError::Toml { file, line: toml_error_line(text, e), message: e.message().trim().to_owned() }
+    }
+
+    /// The line of the file the error points at.
+    pub fn line(&self) -> usize {
+        match self {
+            AssetError::Toml { line, .. } | AssetError::BadWord { line, .. } => *line,
+        }
+    }
 }
 
 /// Words people use for services, each mapped to registry names, most likely first.
@@ -31,7 +47,8 @@ pub struct Aliases {
 #[serde(deny_unknown_fields)]
 struct AliasesFile {
     #[serde(default)]
-    aliases: BTreeMap<String, Vec<String>>,
+    /// Spanned keys, so that a bad word can be pointed at.
+    aliases: BTreeMap<Spanned<String>, Vec<String>>,
 }
 
 impl Aliases {
@@ -42,12 +59,13 @@ impl Aliases {
 
     pub fn parse(text: &str) -> Result<Aliases, AssetError> {
         const FILE: &str = "aliases.toml";
-        let file: AliasesFile = toml::from_str(text)
-            .map_err(|e| AssetError::Toml { file: FILE, message: e.message().to_owned() })?;
+        let file: AliasesFile = toml::from_str(text).map_err(|e| AssetError::toml(FILE, text, &e))?;
         let mut words = Vec::with_capacity(file.aliases.len());
         for (word, targets) in file.aliases {
+            let line = line_of(text, word.span().start);
+            let word = word.into_inner();
             if word.is_empty() || word.chars().any(|c| c.is_whitespace() || c.is_ascii_uppercase()) {
-                return Err(AssetError::BadWord { file: FILE, word });
+                return Err(AssetError::BadWord { file: FILE, line, word });
             }
             words.push((word, targets.into_iter().map(|t| t.to_ascii_lowercase()).collect()));
         }
@@ -92,8 +110,8 @@ impl Popularity {
 
     /// Reads `[[popular]]` tables; the rank is the position in the file (a `rank` key is ignored).
     pub fn parse(text: &str) -> Result<Popularity, AssetError> {
-        let file: PopularFile = toml::from_str(text)
-            .map_err(|e| AssetError::Toml { file: "popular.toml", message: e.message().to_owned() })?;
+        let file: PopularFile =
+            toml::from_str(text).map_err(|e| AssetError::toml("popular.toml", text, &e))?;
         Ok(Popularity {
             entries: file.popular.into_iter().map(|p| (p.name.to_ascii_lowercase(), p.port)).collect(),
         })
@@ -134,10 +152,12 @@ mod tests {
             Aliases::parse("[aliases]\n\"Two Words\" = [\"x\"]\n"),
             Err(AssetError::BadWord { .. })
         ));
-        assert!(matches!(Aliases::parse("[aliases]\ndns = 3\n"), Err(AssetError::Toml { .. })));
+        assert!(matches!(Aliases::parse("[aliases]\ndns = 3\n"), Err(AssetError::Toml { line: 2, .. })));
+        let err = Aliases::parse("[aliases]\ndns = [\"domain\"]\n\n\"Two Words\" = [\"x\"]\n").unwrap_err();
+        assert_eq!(err.to_string(), "aliases.toml:4: 'Two Words' must be one lowercase word");
         assert!(matches!(
             Popularity::parse("[[popular]]\nname = \"x\"\nport = 70000\n"),
-            Err(AssetError::Toml { .. })
+            Err(AssetError::Toml { line: 3, .. })
         ));
         assert_eq!(
             Popularity::parse("[[popular]]\nname = \"SSH\"\nport = 22\n").unwrap().iter().collect::<Vec<_>>(),

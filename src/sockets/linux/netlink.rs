@@ -136,39 +136,68 @@ fn u32_ne(b: &[u8], at: usize) -> Option<u32> {
 }
 
 /// Parses one read's worth of netlink messages, appending sockets; `Done` at `NLMSG_DONE`.
+///
+/// A read holds whole messages, so a length field that points past the read, a header or socket
+/// record cut short, or bytes left over after the last message are errors naming the byte offset.
+/// Each socket needs a header and a full `inet_diag_msg`, so at most `buf.len() / 88` are appended.
 pub fn parse_replies(
-    mut buf: &[u8],
+    buf: &[u8],
     protocol: Protocol,
     out: &mut Vec<RawSocket>,
 ) -> Result<Progress, SocketError> {
-    let bad = |what: &str| SocketError::Netlink(format!("malformed sock_diag reply: {what}"));
-    while buf.len() >= NLMSG_HDRLEN {
-        let len = u32_ne(buf, 0).ok_or_else(|| bad("header"))? as usize;
-        let kind = u16_ne(buf, 4).ok_or_else(|| bad("header"))?;
-        if len < NLMSG_HDRLEN || len > buf.len() {
-            return Err(bad("message length"));
+    let bad = |at: usize, what: String| {
+        SocketError::Netlink(format!("malformed sock_diag reply at byte {at} of {}: {what}", buf.len()))
+    };
+    let mut at = 0;
+    while at < buf.len() {
+        let rest = &buf[at..];
+        let (Some(len), Some(kind)) = (u32_ne(rest, 0), u16_ne(rest, 4)) else {
+            return Err(bad(at, format!("{} bytes left, too few for a message header", rest.len())));
+        };
+        let len = len as usize;
+        if len < NLMSG_HDRLEN || len > rest.len() {
+            return Err(bad(
+                at,
+                format!(
+                    "nlmsg_len {len} does not fit the {} bytes left (header is {NLMSG_HDRLEN})",
+                    rest.len()
+                ),
+            ));
         }
-        let body = &buf[NLMSG_HDRLEN..len];
+        let body = &rest[NLMSG_HDRLEN..len];
         match kind {
             NLMSG_DONE => return Ok(Progress::Done),
             NLMSG_ERROR => {
-                let errno = u32_ne(body, 0).map_or(0, |e| (e as i32).unsigned_abs());
+                let Some(code) = u32_ne(body, 0) else {
+                    return Err(bad(at, format!("error message of {len} bytes has no error code")));
+                };
+                // A negative errno, or 0 for an acknowledgement. Any other value is shown as a
+                // number: rustix's Errno asserts that it lies in 1..4096.
+                let errno = (code as i32).unsigned_abs();
                 if errno != 0 {
-                    return Err(SocketError::Netlink(format!(
-                        "sock_diag refused the request: {}",
-                        rustix::io::Errno::from_raw_os_error(errno as i32)
-                    )));
+                    let reason = match i32::try_from(errno) {
+                        Ok(e @ 1..4096) => std::io::Error::from_raw_os_error(e).to_string(),
+                        _ => format!("error code {errno}"),
+                    };
+                    return Err(SocketError::Netlink(format!("sock_diag refused the request: {reason}")));
                 }
             }
-            _ => {
+            TCPDIAG_GETSOCK | SOCK_DIAG_BY_FAMILY => {
+                if body.len() < DIAG_MSG_LEN {
+                    return Err(bad(
+                        at,
+                        format!("inet_diag_msg of {} bytes, shorter than {DIAG_MSG_LEN}", body.len()),
+                    ));
+                }
                 if let Some(raw) = parse_diag_msg(body, protocol) {
                     out.push(raw);
                 }
             }
+            // NLMSG_NOOP, NLMSG_OVERRUN and anything newer: nothing to list.
+            _ => {}
         }
-        // Messages are 4-byte aligned.
-        let next = (len + 3) & !3;
-        buf = buf.get(next..).unwrap_or(&[]);
+        // Messages are 4-byte aligned; the last one may end without its padding.
+        at = at.saturating_add((len + 3) & !3).min(buf.len());
     }
     Ok(Progress::More)
 }
@@ -336,6 +365,41 @@ mod tests {
             let m = msg(AF_INET, 1, [0; 16], 1, [0; 16], 1, 0, 1);
             let _ = parse_replies(&m[..cut], Protocol::Tcp, &mut out);
         }
+    }
+
+    /// A read cut anywhere but between messages is an error naming the offset, not a short list.
+    #[test]
+    fn truncated_replies_are_errors() {
+        let one = msg(AF_INET, 10, v4b([127, 0, 0, 1]), 80, [0; 16], 0, 0, 1);
+        let mut two = one.clone();
+        two.extend(&one);
+        for (bytes, offset) in [
+            (&two[..88 + 4], 88),
+            (&two[..88 + 40], 88),
+            (&two[..1], 0),
+            // An inet_diag_msg whose header says it is 20 bytes long.
+            (&[&20u32.to_ne_bytes()[..], &one[4..20]].concat()[..], 0),
+        ] {
+            let mut out = Vec::new();
+            let err = parse_replies(bytes, Protocol::Tcp, &mut out).unwrap_err().to_string();
+            assert!(err.contains(&format!("at byte {offset} of {}", bytes.len())), "{err}");
+            assert_eq!(out.len(), offset / 88, "whole messages before the cut are kept");
+        }
+        // An error code no errno has is reported as a number, not a crash.
+        for code in [i32::MIN, -4096, -70000, 5000] {
+            let mut err = 36u32.to_ne_bytes().to_vec();
+            err.extend_from_slice(&NLMSG_ERROR.to_ne_bytes());
+            err.extend_from_slice(&[0; 10]);
+            err.extend_from_slice(&code.to_ne_bytes());
+            err.extend_from_slice(&[0; 16]);
+            let e = parse_replies(&err, Protocol::Tcp, &mut Vec::new()).unwrap_err().to_string();
+            assert!(e.contains(&format!("error code {}", code.unsigned_abs())), "{e}");
+        }
+        // A short NLMSG_ERROR carries no error code: not an acknowledgement.
+        let mut err = 18u32.to_ne_bytes().to_vec();
+        err.extend_from_slice(&NLMSG_ERROR.to_ne_bytes());
+        err.extend_from_slice(&[0; 12]);
+        assert!(parse_replies(&err, Protocol::Tcp, &mut Vec::new()).is_err());
     }
 
     #[test]

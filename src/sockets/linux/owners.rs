@@ -369,17 +369,25 @@ fn parse_u32(b: &[u8]) -> Option<u32> {
     std::str::from_utf8(b).ok()?.parse().ok()
 }
 
-/// `socket:[12345]` → 12345.
+/// `socket:[12345]` → 12345. Only what the kernel writes (`socket:[%lu]`: no sign, no leading
+/// zero, at most 20 digits), so a real link always fits the 64-byte buffer `read_links` uses.
 pub fn socket_inode(link: &[u8]) -> Option<u64> {
     let digits = link.strip_prefix(b"socket:[")?.strip_suffix(b"]")?;
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+    let leading_zero = digits.len() > 1 && digits[0] == b'0';
+    if digits.is_empty() || digits.len() > 20 || leading_zero || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
+/// At most this much of a command line is kept: more than a screen or a log line shows, and a
+/// bound on what one process (or a file in a fake tree) can make us hold.
+pub const MAX_COMMAND: u64 = 128 * 1024;
+/// `comm` is 16 bytes in the kernel; anything much longer is not a kernel `comm`.
+pub const MAX_COMM: u64 = 256;
+
 /// Name from the executable (a thread or `prctl` name can lie), else `comm`; command line with
-/// NULs as spaces. A process that is gone by now gets what could be read.
+/// NULs as spaces, cut at `MAX_COMMAND` bytes. A process that is gone by now gets what could be read.
 pub fn read_owner(proc_root: &Path, pid: u32) -> Owner {
     let dir = proc_root.join(pid.to_string());
     let exe = std::fs::read_link(dir.join("exe")).ok().and_then(|p| {
@@ -389,16 +397,25 @@ pub fn read_owner(proc_root: &Path, pid: u32) -> Owner {
     let process = exe
         .filter(|n| !n.is_empty())
         .or_else(|| {
-            std::fs::read(dir.join("comm")).ok().map(|b| String::from_utf8_lossy(&b).trim_end().to_owned())
+            read_prefix(&dir.join("comm"), MAX_COMM)
+                .map(|b| String::from_utf8_lossy(&b).trim_end().to_owned())
         })
         .unwrap_or_default();
-    let command = std::fs::read(dir.join("cmdline"))
+    let command = read_prefix(&dir.join("cmdline"), MAX_COMMAND)
         .map(|b| {
             let b = b.strip_suffix(b"\0").unwrap_or(&b);
             String::from_utf8_lossy(b).replace('\0', " ")
         })
         .unwrap_or_default();
     Owner { pid, process: process.into(), command: command.into() }
+}
+
+/// The first `max` bytes of a file.
+fn read_prefix(path: &Path, max: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).ok()?.take(max).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 fn open_dir(at: Option<&OwnedFd>, path: &Path) -> Result<OwnedFd, Errno> {
@@ -519,11 +536,39 @@ mod tests {
         assert_eq!(cap_eff("nothing"), None);
     }
 
+    /// A link longer than the read buffer is cut by `readlink`; its first 64 bytes must not pass for
+    /// `socket:[123]` (they do not: the kernel writes no leading zeros).
+    #[test]
+    fn cut_links_are_not_sockets() {
+        let proc = tempfile::tempdir().unwrap();
+        let fd = proc.path().join("7/fd");
+        std::fs::create_dir_all(&fd).unwrap();
+        let long = format!("socket:[{:0>55}]tail", 123);
+        assert_eq!(long.find(']'), Some(63));
+        symlink(&long, fd.join("3")).unwrap();
+        symlink("socket:[124]", fd.join("4")).unwrap();
+        let mut scanner = OwnerScanner::new(proc.path(), Duration::from_secs(5));
+        scanner.refresh(&[123, 124], Instant::now());
+        assert_eq!(scanner.owners(123).len(), 0, "{long} is no socket link");
+        assert_eq!(scanner.owners(124).iter().map(|o| o.pid).collect::<Vec<_>>(), [7]);
+    }
+
     #[test]
     fn socket_links() {
         assert_eq!(socket_inode(b"socket:[123]"), Some(123));
         assert_eq!(socket_inode(b"socket:[99999999999]"), Some(99_999_999_999));
-        for bad in [&b"socket:[]"[..], b"pipe:[1]", b"socket:[12", b"socket:[-1]", b""] {
+        assert_eq!(socket_inode(b"socket:[18446744073709551615]"), Some(u64::MAX));
+        assert_eq!(socket_inode(b"socket:[0]"), Some(0));
+        for bad in [
+            &b"socket:[]"[..],
+            b"pipe:[1]",
+            b"socket:[12",
+            b"socket:[-1]",
+            b"socket:[+1]",
+            b"socket:[007]",
+            b"socket:[18446744073709551616]",
+            b"",
+        ] {
             assert_eq!(socket_inode(bad), None);
         }
     }
