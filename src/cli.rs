@@ -15,7 +15,7 @@ use crate::sockets::SocketState;
     long_about = None,
 )]
 pub struct Cli {
-    /// When to color the output (NO_COLOR is honoured with `auto`)
+    /// When to color the output (`NO_COLOR` is honoured with `auto`)
     #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
@@ -61,6 +61,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools, reason = "each is a command-line switch")]
 pub struct SocketsArgs {
     /// Only listening TCP and unconnected UDP sockets
     #[arg(short, long)]

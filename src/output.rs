@@ -60,11 +60,13 @@ impl Cell {
     }
 
     /// Marks characters (by position; the sanitizer keeps one character per character) to highlight.
+    #[must_use]
     pub fn marked(mut self, positions: &[usize]) -> Cell {
         self.marks = positions.to_vec();
         self
     }
 
+    #[must_use]
     pub fn bold(mut self) -> Cell {
         self.bold = true;
         self

@@ -456,7 +456,7 @@ impl SearchEngine {
                 Cheap::No => return Cheap::No,
             }
         }
-        if pending { Cheap::Pending } else { Cheap::Scored(tier, self.total(e, tier, sub)) }
+        if pending { Cheap::Pending } else { Cheap::Scored(tier, Self::total(e, tier, sub)) }
     }
 
     /// Scores with skim; without `descriptions`, an entry that would need a description match is
@@ -481,10 +481,10 @@ impl SearchEngine {
             tier = tier.min(s.tier);
             sub += s.sub;
         }
-        if deferred { Scored::Deferred } else { Scored::Yes(self.total(e, tier, sub)) }
+        if deferred { Scored::Deferred } else { Scored::Yes(Self::total(e, tier, sub)) }
     }
 
-    fn total(&self, e: &Entry, tier: i64, sub: i64) -> i64 {
+    fn total(e: &Entry, tier: i64, sub: i64) -> i64 {
         let popularity = if e.popularity > 0 { 2 * (130 - i64::from(e.popularity.min(129))) } else { 0 };
         let range = match e.ports.map(|s| PortRange::of(s.start)) {
             Some(PortRange::WellKnown) => 30,
@@ -803,7 +803,7 @@ impl Filter {
     }
 }
 
-/// FNV-1a: the builder hashes ~15,000 short keys at start-up, where SipHash's DoS resistance buys
+/// FNV-1a: the builder hashes ~15,000 short keys at start-up, where `SipHash`'s denial-of-service resistance buys
 /// nothing (the keys are the registry's own names) and costs a visible share of `portolan search`.
 #[derive(Debug, Clone, Copy)]
 struct Fnv(u64);
@@ -978,6 +978,7 @@ fn port_key(e: &Entry) -> (bool, u16, u16) {
 
 /// A bit per character class: letters (either case) and digits have their own, everything else shares
 /// 28 buckets.
+#[allow(clippy::cast_possible_truncation, reason = "b < 256")]
 const MASK_BITS: [u64; 256] = {
     let mut table = [0u64; 256];
     let mut b = 0;

@@ -361,7 +361,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> (Vec<SocketKey>, Vec<Socket>) {
 
 /// The identities of one snapshot's sockets, kept by the collector for the next diff. A live
 /// socket is known by its inode (unique while it exists, kept across state changes); only the
-/// inode-less ones (TIME_WAIT) need their whole key compared.
+/// inode-less ones (`TIME_WAIT`) need their whole key compared.
 #[derive(Debug, Default)]
 struct KeySet {
     inodes: FxHashSet<u64>,
@@ -507,7 +507,7 @@ fn wait_for_next(shared: &Shared, last: Instant) -> bool {
         if !control.paused && now >= due {
             return true;
         }
-        let wait = if control.paused { Duration::from_secs(3600) } else { due - now };
+        let wait = if control.paused { Duration::from_hours(1) } else { due - now };
         control = shared.1.wait_timeout(control, wait).unwrap_or_else(PoisonError::into_inner).0;
     }
 }
@@ -750,7 +750,7 @@ mod tests {
         // A long interval: the second update only comes from refresh_now.
         let collector = Collector::spawn(
             Box::new(FakeSource::new(vec![first, second])),
-            Duration::from_secs(3600),
+            Duration::from_hours(1),
             move |u| tx.send(u).is_ok(),
         );
         let u1 = rx.recv().unwrap().unwrap();

@@ -20,10 +20,16 @@ pub struct PortSettings {
     pub reserved: Option<Vec<PortSpan>>,
 }
 
+#[allow(
+    clippy::ref_option,
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's serialize_with passes the field by reference"
+)]
 fn span_json<S: serde::Serializer>(span: &Option<PortSpan>, s: S) -> Result<S::Ok, S::Error> {
     span.map(|p| [p.start, p.end]).serialize(s)
 }
 
+#[allow(clippy::ref_option, reason = "serde's serialize_with passes the field by reference")]
 fn spans_json<S: serde::Serializer>(spans: &Option<Vec<PortSpan>>, s: S) -> Result<S::Ok, S::Error> {
     spans.as_ref().map(|v| v.iter().map(|p| [p.start, p.end]).collect::<Vec<_>>()).serialize(s)
 }

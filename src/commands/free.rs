@@ -61,7 +61,7 @@ pub fn find_free(
             free.push(FreePort { port, range: PortRange::of(port), service, ephemeral });
         }
     }
-    let free_total = free.len() as u32;
+    let free_total = u32::try_from(free.len()).unwrap_or(u32::MAX);
     free.sort_by_key(|f| (f.service.is_some(), f.ephemeral, f.port));
     free.truncate(count);
     free.sort_by_key(|f| f.port);

@@ -109,7 +109,7 @@ fn write_human(out: &mut dyn Write, answer: &Answer<'_>, query: &Query, color: b
             ]);
         }
         Query::Span(span) => {
-            heading.push(vec![Cell::new(format!("ports {span}")).bold(), Cell::new(ranges_of(*span))])
+            heading.push(vec![Cell::new(format!("ports {span}")).bold(), Cell::new(ranges_of(*span))]);
         }
         Query::Name(name) => heading.push(vec![Cell::new(format!("service '{name}'")).bold()]),
     }

@@ -72,7 +72,7 @@ fn default_protocols() -> Vec<String> {
     vec!["tcp".to_owned()]
 }
 
-/// Reads a services TOML file (`[[service]]` tables with name, port, optional port_end, protocols,
+/// Reads a services TOML file (`[[service]]` tables with name, port, optional `port_end`, protocols,
 /// description, category) into one record per protocol.
 pub fn parse_services_toml(text: &str) -> Result<Vec<RecordBuf>, OverlayError> {
     let file: ServicesFile = toml::from_str(text).map_err(|e| OverlayError {

@@ -1,4 +1,4 @@
-//! The Linux collector: sock_diag (or `/proc/net`) for the sockets, `/proc/<pid>/fd` for their
+//! The Linux collector: `sock_diag` (or `/proc/net`) for the sockets, `/proc/<pid>/fd` for their
 //! owners, `/etc/passwd` for user names.
 
 pub mod netlink;
@@ -34,7 +34,7 @@ pub struct LinuxSource {
 }
 
 impl LinuxSource {
-    /// A collector over the real kernel; sock_diag when it can be opened, else `/proc/net`.
+    /// A collector over the real kernel; `sock_diag` when it can be opened, else `/proc/net`.
     pub fn new(registry: Arc<Registry>) -> Result<LinuxSource, SocketError> {
         let proc_root = Path::new("/proc");
         let netlink = Netlink::open().ok();
@@ -55,7 +55,7 @@ impl LinuxSource {
     }
 }
 
-/// Lists the kernel's sockets into `raw`, falling back to `/proc/net` for good when sock_diag fails.
+/// Lists the kernel's sockets into `raw`, falling back to `/proc/net` for good when `sock_diag` fails.
 fn list(
     netlink: &mut Option<Netlink>,
     proc_root: &Path,
@@ -63,13 +63,11 @@ fn list(
 ) -> Result<(), SocketError> {
     raw.clear();
     if let Some(nl) = netlink {
-        match nl.dump_all(raw) {
-            Ok(()) => return Ok(()),
-            Err(_) => {
-                *netlink = None;
-                raw.clear();
-            }
+        if nl.dump_all(raw).is_ok() {
+            return Ok(());
         }
+        *netlink = None;
+        raw.clear();
     }
     procnet::read_all(&proc_root.join("net"), raw)
 }

@@ -90,14 +90,14 @@ impl Netlink {
 }
 
 fn header(buf: &mut Vec<u8>, len: usize, kind: u16, seq: u32) {
-    buf.extend_from_slice(&(len as u32).to_ne_bytes());
+    buf.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_ne_bytes());
     buf.extend_from_slice(&kind.to_ne_bytes());
     buf.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
     buf.extend_from_slice(&seq.to_ne_bytes());
     buf.extend_from_slice(&0u32.to_ne_bytes());
 }
 
-/// Legacy `inet_diag_req` (60 bytes): family, src_len, dst_len, ext, sockid (48), states, dbs.
+/// Legacy `inet_diag_req` (60 bytes): family, `src_len`, `dst_len`, ext, sockid (48), states, dbs.
 /// The kernel turns it into an `AF_UNSPEC` walk, so one request lists IPv4 and IPv6 TCP.
 pub fn tcp_request(seq: u32) -> Vec<u8> {
     let len = NLMSG_HDRLEN + 60;
@@ -173,7 +173,7 @@ pub fn parse_replies(
                 };
                 // A negative errno, or 0 for an acknowledgement. Any other value is shown as a
                 // number: rustix's Errno asserts that it lies in 1..4096.
-                let errno = (code as i32).unsigned_abs();
+                let errno = i32::from_ne_bytes(code.to_ne_bytes()).unsigned_abs();
                 if errno != 0 {
                     let reason = match i32::try_from(errno) {
                         Ok(e @ 1..4096) => std::io::Error::from_raw_os_error(e).to_string(),
@@ -277,7 +277,7 @@ mod tests {
         inode: u32,
     ) -> Vec<u8> {
         let mut b = Vec::new();
-        b.extend_from_slice(&((NLMSG_HDRLEN + DIAG_MSG_LEN) as u32).to_ne_bytes());
+        b.extend_from_slice(&u32::try_from(NLMSG_HDRLEN + DIAG_MSG_LEN).unwrap().to_ne_bytes());
         b.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
         b.extend_from_slice(&[2, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
         b.extend_from_slice(&[family, state, 0, 0]);
@@ -457,7 +457,7 @@ mod tests {
         let mut file = Vec::new();
         loop {
             let (n, _) = rustix::net::recv(&nl.fd, &mut nl.buf[..], RecvFlags::empty()).unwrap();
-            file.extend_from_slice(&(n as u32).to_le_bytes());
+            file.extend_from_slice(&u32::try_from(n).unwrap().to_le_bytes());
             file.extend_from_slice(&nl.buf[..n]);
             let mut sink = Vec::new();
             if parse_replies(&nl.buf[..n], Protocol::Tcp, &mut sink).unwrap() == Progress::Done {

@@ -17,7 +17,7 @@ use rustix::process::{Pid, PidfdFlags};
 use crate::sockets::Owner;
 
 /// Who is looking: decides whether a socket without visible owners is hidden from us or simply
-/// has none (a TIME_WAIT socket, a socket only the kernel holds).
+/// has none (a `TIME_WAIT` socket, a socket only the kernel holds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Viewer {
     pub euid: u32,
@@ -200,19 +200,18 @@ impl OwnerScanner {
         let mut owners: FxHashMap<u32, Owner> = FxHashMap::default();
         let mut lists: FxHashMap<Vec<u32>, Arc<[Owner]>> = FxHashMap::default();
         for (inode, list) in holders {
-            let shared = match lists.get(&list) {
-                Some(shared) => Arc::clone(shared),
-                None => {
-                    let resolved: Arc<[Owner]> = list
-                        .iter()
-                        .map(|&at| {
-                            let pid = procs[at as usize].pid;
-                            owners.entry(pid).or_insert_with(|| read_owner(&self.proc_root, pid)).clone()
-                        })
-                        .collect();
-                    lists.insert(list, Arc::clone(&resolved));
-                    resolved
-                }
+            let shared = if let Some(shared) = lists.get(&list) {
+                Arc::clone(shared)
+            } else {
+                let resolved: Arc<[Owner]> = list
+                    .iter()
+                    .map(|&at| {
+                        let pid = procs[at as usize].pid;
+                        owners.entry(pid).or_insert_with(|| read_owner(&self.proc_root, pid)).clone()
+                    })
+                    .collect();
+                lists.insert(list, Arc::clone(&resolved));
+                resolved
             };
             self.by_inode.insert(inode, shared);
         }
@@ -320,7 +319,7 @@ fn read_links(procs: &[ProcFds], job: &[(usize, &[u32])]) -> Links {
             match rustix::fs::readlinkat_raw(dir, name, &mut link[..]) {
                 Ok(n) => {
                     if let Some(inode) = link.get(..n).and_then(socket_inode) {
-                        found.push((inode, at as u32));
+                        found.push((inode, u32::try_from(at).unwrap_or(u32::MAX)));
                     }
                 }
                 Err(Errno::ACCESS | Errno::PERM) => {

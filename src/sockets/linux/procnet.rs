@@ -1,4 +1,4 @@
-//! The `/proc/net/{tcp,tcp6,udp,udp6}` fallback, for kernels or sandboxes without sock_diag.
+//! The `/proc/net/{tcp,tcp6,udp,udp6}` fallback, for kernels or sandboxes without `sock_diag`.
 //! Addresses are printed as native-endian hex words of network-order bytes; ports as plain hex.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
