@@ -57,6 +57,9 @@ pub enum Event {
     Key(KeyEvent),
     Mouse(MouseEvent),
     Resize(u16, u16),
+    /// A bracketed paste: goes into the open search, filter or jump line as one edit (a newline as
+    /// a space). Ignored when no line is open, so pasted text is never taken for commands.
+    Paste(String),
     Sockets(SocketFeed),
     /// The collector could not collect (or this OS has none); shown on the Sockets screen.
     SocketsFailed(String),
@@ -89,10 +92,31 @@ pub enum InputKind {
     Filter,
 }
 
+/// The longest text a search, filter or jump line holds, in characters: far more than any query
+/// needs, and a paste of a whole file cannot grow the line (or each keystroke's work) without bound.
+pub const MAX_INPUT: usize = 256;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
     pub kind: InputKind,
+    /// Never holds a control or bidi character (`sanitize::typed`), nor more than `MAX_INPUT`.
     pub text: String,
+}
+
+impl Input {
+    /// Appends what the line keeps of `chars`, up to `MAX_INPUT` characters in all. True when the
+    /// text changed.
+    pub fn insert(&mut self, chars: impl IntoIterator<Item = char>) -> bool {
+        let room = MAX_INPUT.saturating_sub(self.text.chars().count());
+        let before = self.text.len();
+        self.text.extend(chars.into_iter().filter_map(crate::sanitize::typed).take(room));
+        self.text.len() != before
+    }
+
+    /// True when another character would be refused.
+    pub fn is_full(&self) -> bool {
+        self.text.chars().count() >= MAX_INPUT
+    }
 }
 
 /// Selection and scroll of one list.
@@ -286,6 +310,11 @@ impl App {
                 self.size = (w, h);
                 self.follow_all();
             }
+            Event::Paste(text) => {
+                if self.input.as_mut().is_some_and(|input| input.insert(text.chars())) {
+                    self.input_changed();
+                }
+            }
             Event::Sockets(feed) => self.ingest(feed),
             Event::SocketsFailed(e) => self.sockets.error = Some(clean(&e).into_owned()),
         }
@@ -297,8 +326,9 @@ impl App {
             let plain = !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
             match key.code {
                 KeyCode::Char(c) if plain => {
-                    input.text.push(c);
-                    self.input_changed();
+                    if input.insert([c]) {
+                        self.input_changed();
+                    }
                     return;
                 }
                 KeyCode::Backspace => {

@@ -158,8 +158,9 @@ impl Table {
     }
 }
 
-/// Writes `value` as pretty JSON and a newline.
+/// Writes `value` as pretty JSON and a newline, safe for a terminal (`sanitize::json`).
 pub fn write_json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    let json = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
+    out.write_all(&sanitize::json(&json))?;
     out.write_all(b"\n")
 }

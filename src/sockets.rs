@@ -161,6 +161,22 @@ pub struct Owner {
     pub command: Arc<str>,
 }
 
+/// The widest process name human output shows: a file name can hold 255 bytes, and one that long
+/// would push every other column of a table off the screen.
+pub const PROCESS_NAME_WIDTH: usize = 40;
+
+impl Owner {
+    /// The process name as people see it: sanitized, clipped to `PROCESS_NAME_WIDTH` columns.
+    pub fn name(&self) -> String {
+        crate::sanitize::clip(&crate::sanitize::clean(&self.process), PROCESS_NAME_WIDTH).into_owned()
+    }
+
+    /// `pid/name`, how tables and the detail name an owner.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.pid, self.name())
+    }
+}
+
 /// One socket, as a snapshot sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Socket {
@@ -234,9 +250,9 @@ impl Socket {
     }
 }
 
-/// Writes `sockets` as one compact JSON array, exactly as `serde_json::to_writer` would, but
-/// escaping each process's owner list once: a server holding 10k sockets has its command line
-/// serialized once, not 10k times.
+/// Writes `sockets` as one compact JSON array, as `serde_json::to_writer` would and made safe for a
+/// terminal (`sanitize::json`), but escaping each process's owner list once: a server holding 10k
+/// sockets has its command line serialized once, not 10k times.
 pub fn write_json(out: &mut dyn std::io::Write, sockets: &[&Socket]) -> std::io::Result<()> {
     use std::collections::hash_map::Entry;
     let mut cache: FxHashMap<*const Owner, Box<serde_json::value::RawValue>> = FxHashMap::default();
@@ -258,12 +274,13 @@ pub fn write_json(out: &mut dyn std::io::Write, sockets: &[&Socket]) -> std::io:
             socket.serialize_with_owners(&mut ser, &**raw)?;
         }
         if buf.len() >= 96 * 1024 {
-            out.write_all(&buf)?;
+            // Whole sockets only, so the piece is whole UTF-8 for the sanitizer.
+            out.write_all(&crate::sanitize::json(&buf))?;
             buf.clear();
         }
     }
     buf.push(b']');
-    out.write_all(&buf)
+    out.write_all(&crate::sanitize::json(&buf))
 }
 
 /// Everything one collection saw.
@@ -801,6 +818,15 @@ mod tests {
         let mut fast = Vec::new();
         write_json(&mut fast, &refs).unwrap();
         assert_eq!(String::from_utf8(fast).unwrap(), serde_json::to_string(&refs).unwrap());
+        // A C1 control serde leaves raw is escaped, and the JSON still says the same.
+        sockets[0].owners = Arc::new([owner(9, "evil\u{9b}2J\u{202e}", "x")]);
+        let refs: Vec<&Socket> = sockets.iter().collect();
+        let mut fast = Vec::new();
+        write_json(&mut fast, &refs).unwrap();
+        let text = String::from_utf8(fast).unwrap();
+        assert!(text.contains(r"evil\u009b2J\u202e") && !text.contains('\u{9b}'), "{text}");
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed, serde_json::to_value(&refs).unwrap());
         let mut empty = Vec::new();
         write_json(&mut empty, &[]).unwrap();
         assert_eq!(empty, b"[]");

@@ -1,13 +1,15 @@
 //! The terminal side of the TUI: set the terminal up and always put it back (quit, error, panic,
-//! SIGTERM/SIGHUP, Ctrl-Z), and run the event loop. An input thread, a signal thread and the socket
-//! collector feed one channel; the loop applies everything pending, then draws one frame.
+//! SIGTERM/SIGHUP/SIGINT, Ctrl-Z), and run the event loop. An input thread, a signal thread and the
+//! socket collector feed one channel; the loop applies everything pending, then draws one frame.
 
 use std::io::{self, Stdout};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
-use crossterm::event::{self as term_event, DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    self as term_event, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
 use ratatui::Terminal;
@@ -20,18 +22,34 @@ use crate::system::PortSettings;
 
 type Term = Terminal<CrosstermBackend<Stdout>>;
 
+/// A hidden switch that exists only for the terminal-restore test in `tests/tui_pty.rs`: with
+/// `PORTOLAN_TEST_PANIC=after-first-frame` the TUI panics right after drawing its first frame, so
+/// the test can check that a panic gives the terminal back before its message prints.
+const TEST_PANIC: &str = "PORTOLAN_TEST_PANIC";
+
+/// How the TUI ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The user quit.
+    Quit,
+    /// SIGTERM, SIGHUP or SIGINT asked it to stop; the terminal is restored, and the caller should
+    /// end the process the way that signal would have.
+    Signal(i32),
+}
+
 /// What arrives on the loop's one channel.
 enum Msg {
     App(Event),
     /// The search engine, built off the main thread.
     Searcher(Box<dyn crate::app::Searcher>),
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly.
-    Signal,
+    Signal(i32),
 }
 
 fn setup(mouse: bool) -> io::Result<()> {
     enable_raw_mode()?;
-    execute!(io::stdout(), EnterAlternateScreen)?;
+    // Bracketed paste: a paste arrives as one event, not as keys that would run commands.
+    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
     if mouse {
         execute!(io::stdout(), EnableMouseCapture)?;
     }
@@ -43,7 +61,7 @@ fn restore(mouse: bool) {
     if mouse {
         let _ = execute!(io::stdout(), DisableMouseCapture);
     }
-    let _ = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = execute!(io::stdout(), DisableBracketedPaste, LeaveAlternateScreen, crossterm::cursor::Show);
     let _ = disable_raw_mode();
 }
 
@@ -57,7 +75,7 @@ fn install_panic_hook(mouse: bool) {
 }
 
 /// Runs the TUI until the user quits or a signal asks it to stop.
-pub fn run(registry: Arc<Registry>, options: Options) -> io::Result<()> {
+pub fn run(registry: Arc<Registry>, options: Options) -> io::Result<Ended> {
     // Catch the signals before the terminal changes, so none can end us with it in raw mode.
     let signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
     let mut app = App::new(Arc::clone(&registry), PortSettings::read(), options);
@@ -74,10 +92,13 @@ fn event_loop(
     app: &mut App,
     registry: &Arc<Registry>,
     signals: signal_hook::iterator::Signals,
-) -> io::Result<()> {
+) -> io::Result<Ended> {
     let size = terminal.size()?;
     app.apply(Event::Resize(size.width, size.height));
     terminal.draw(|f| crate::ui::render(f, app))?;
+    if std::env::var_os(TEST_PANIC).is_some_and(|v| v == "after-first-frame") {
+        panic!("{TEST_PANIC}=after-first-frame: the test-only panic after the first frame");
+    }
 
     let (tx, rx) = mpsc::channel::<Msg>();
     spawn_input(tx.clone());
@@ -86,12 +107,12 @@ fn event_loop(
     let collector = sockets::start(Arc::clone(registry), app.sockets.refresh, app.sockets.order.clone(), tx);
     let mut applied = (app.sockets.refresh, app.sockets.paused);
 
-    loop {
-        if !wait_and_apply(&rx, app) {
-            break;
+    let ended = loop {
+        if let Some(ended) = wait_and_apply(&rx, app) {
+            break ended;
         }
         if app.quit {
-            break;
+            break Ended::Quit;
         }
         if app.suspend {
             app.suspend = false;
@@ -103,28 +124,28 @@ fn event_loop(
             applied = wanted;
         }
         terminal.draw(|f| crate::ui::render(f, app))?;
-    }
+    };
     sockets::stop(collector);
-    Ok(())
+    Ok(ended)
 }
 
 /// Blocks for the next message, then applies everything already queued so only one frame is drawn
-/// for a burst. False when the loop should end.
-fn wait_and_apply(rx: &Receiver<Msg>, app: &mut App) -> bool {
-    let Ok(first) = rx.recv() else { return false };
+/// for a burst. `Some` when the loop should end.
+fn wait_and_apply(rx: &Receiver<Msg>, app: &mut App) -> Option<Ended> {
+    let Ok(first) = rx.recv() else { return Some(Ended::Quit) };
     let mut next = Some(first);
     while let Some(msg) = next {
         match msg {
             Msg::App(event) => app.apply(event),
             Msg::Searcher(searcher) => app.set_searcher(searcher),
-            Msg::Signal => return false,
+            Msg::Signal(signal) => return Some(Ended::Signal(signal)),
         }
         if app.quit || app.suspend {
-            return true;
+            return None;
         }
         next = rx.try_recv().ok();
     }
-    true
+    None
 }
 
 fn spawn_input(tx: Sender<Msg>) {
@@ -134,6 +155,7 @@ fn spawn_input(tx: Sender<Msg>) {
                 Ok(term_event::Event::Key(k)) => Event::Key(k),
                 Ok(term_event::Event::Mouse(m)) => Event::Mouse(m),
                 Ok(term_event::Event::Resize(w, h)) => Event::Resize(w, h),
+                Ok(term_event::Event::Paste(text)) => Event::Paste(text),
                 Ok(_) => continue,
                 Err(_) => break,
             };
@@ -146,8 +168,8 @@ fn spawn_input(tx: Sender<Msg>) {
 
 fn spawn_signals(mut signals: signal_hook::iterator::Signals, tx: Sender<Msg>) {
     std::thread::spawn(move || {
-        if signals.forever().next().is_some() {
-            let _ = tx.send(Msg::Signal);
+        if let Some(signal) = signals.forever().next() {
+            let _ = tx.send(Msg::Signal(signal));
         }
     });
 }

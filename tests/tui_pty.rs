@@ -2,125 +2,9 @@
 //! terminal as it found it. The PTY is drained on a thread into a vt100 screen; every wait is a
 //! screen predicate with a deadline, never a fixed sleep.
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod support;
 
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
-
-const DEADLINE: Duration = Duration::from_secs(20);
-
-struct Pty {
-    screen: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
-    tty: Option<std::path::PathBuf>,
-}
-
-impl Pty {
-    /// Runs `portolan ARGS` in a 120×40 pseudo-terminal.
-    fn start(args: &[&str], env: &[(&str, &str)]) -> Pty {
-        let pty = native_pty_system()
-            .openpty(PtySize { rows: 40, cols: 120, pixel_width: 0, pixel_height: 0 })
-            .expect("open a pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_portolan"));
-        for a in args {
-            cmd.arg(a);
-        }
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("XDG_CONFIG_HOME", "/nonexistent-portolan-test");
-        cmd.env("XDG_DATA_HOME", "/nonexistent-portolan-test");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pty.slave.spawn_command(cmd).expect("spawn portolan");
-        drop(pty.slave);
-        let mut reader = pty.master.try_clone_reader().expect("pty reader");
-        let writer = pty.master.take_writer().expect("pty writer");
-        let tty = pty.master.tty_name();
-        let screen =
-            Arc::new(Mutex::new(vt100::Parser::new(40.try_into().unwrap(), 120.try_into().unwrap(), 0)));
-        let sink = Arc::clone(&screen);
-        std::thread::spawn(move || {
-            let _master = pty.master;
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        Pty { screen, writer, child, tty }
-    }
-
-    fn contents(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
-    /// Waits until `pred` holds for the screen, or fails with what the screen shows.
-    fn wait(&self, what: &str, pred: impl Fn(&vt100::Screen) -> bool) {
-        let end = Instant::now() + DEADLINE;
-        loop {
-            if pred(self.screen.lock().unwrap().screen()) {
-                return;
-            }
-            assert!(Instant::now() < end, "timed out waiting for {what}; screen:\n{}", self.contents());
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn wait_text(&self, text: &str) {
-        self.wait(text, |s| s.contents().contains(text));
-    }
-
-    fn send(&mut self, bytes: &str) {
-        self.writer.write_all(bytes.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    /// Waits for the process to exit and returns whether it succeeded.
-    fn wait_exit(&mut self) -> bool {
-        let end = Instant::now() + DEADLINE;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.success();
-            }
-            assert!(Instant::now() < end, "portolan did not exit; screen:\n{}", self.contents());
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// After exit: main screen, no mouse reporting, cursor shown, echo and canonical mode back on.
-    fn check_restored(&self) {
-        // The drain thread may still be parsing the last bytes.
-        self.wait("the main screen", |s| !s.alternate_screen());
-        let parser = self.screen.lock().unwrap();
-        let screen = parser.screen();
-        assert_eq!(screen.mouse_protocol_mode(), vt100::MouseProtocolMode::None, "mouse reporting still on");
-        assert!(!screen.hide_cursor(), "cursor still hidden");
-        drop(parser);
-        let Some(tty) = &self.tty else {
-            eprintln!("no tty name: skipping the termios check");
-            return;
-        };
-        let out = std::process::Command::new("stty").arg("-a").arg("-F").arg(tty).output();
-        let Some(out) = out.ok().filter(|o| o.status.success()) else {
-            eprintln!("stty -F unavailable: skipping the termios check");
-            return;
-        };
-        let text = String::from_utf8_lossy(&out.stdout);
-        let words: Vec<&str> = text.split_whitespace().collect();
-        assert!(words.contains(&"echo") && !words.contains(&"-echo"), "echo is off:\n{text}");
-        assert!(words.contains(&"icanon") && !words.contains(&"-icanon"), "raw mode is still on:\n{text}");
-    }
-
-    fn quit_and_check(mut self) {
-        self.send("q");
-        assert!(self.wait_exit(), "portolan exited with an error");
-        self.check_restored();
-    }
-}
+use support::{Pty, find, find_last};
 
 #[test]
 fn starts_shows_the_three_ranges_and_restores_the_terminal() {
@@ -154,16 +38,133 @@ fn jumps_to_a_port_and_shows_its_detail() {
 }
 
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
-    for signal in ["-TERM", "-HUP"] {
+fn sigterm_sighup_and_sigint_restore_the_terminal_then_end_by_the_signal() {
+    use rustix::process::{Pid, Signal, kill_process};
+    for signal in [Signal::TERM, Signal::HUP, Signal::INT] {
         let mut pty = Pty::start(&[], &[]);
         pty.wait("the alternate screen", |s| s.alternate_screen() && s.contents().contains("Well-known"));
-        let pid = pty.child.process_id().expect("our child's pid");
-        let sent = std::process::Command::new("kill").arg(signal).arg(pid.to_string()).status();
-        assert!(sent.is_ok_and(|s| s.success()), "kill {signal} {pid}");
-        pty.wait_exit();
+        let pid = Pid::from_raw(i32::try_from(pty.pid()).unwrap()).unwrap();
+        kill_process(pid, signal).unwrap_or_else(|e| panic!("kill {signal:?} {pid:?}: {e}"));
+        let status = pty.wait_exit();
+        // Ended by the signal itself (as a shell expects), not by a normal exit or a crash.
+        assert!(status.signal().is_some(), "{signal:?}: exited with {status:?}");
         pty.check_restored();
     }
+}
+
+#[test]
+fn a_panic_restores_the_terminal_before_its_message_prints() {
+    let mut pty = Pty::start(&[], &[("PORTOLAN_TEST_PANIC", "after-first-frame"), ("RUST_BACKTRACE", "0")]);
+    let status = pty.wait_exit();
+    assert_eq!((status.signal(), status.exit_code()), (None, 101), "a panic exits with 101: {status:?}");
+    pty.check_restored();
+    let message = "the test-only panic after the first frame";
+    pty.wait_text(message);
+    let raw = pty.raw();
+    let drawn = find(&raw, b"\x1b[?1049h").expect("the first frame on the alternate screen");
+    let panes = find(&raw, "Well-known 0–1023".as_bytes()).expect("the first frame's panes");
+    let restored = find_last(&raw, b"\x1b[?1049l").expect("the alternate screen left");
+    let said = find(&raw, message.as_bytes()).unwrap();
+    assert!(drawn < panes && panes < restored && restored < said, "frame, restore, then the message");
+    // Printed in cooked mode: the message starts its own line instead of a raw-mode staircase.
+    let contents = pty.contents();
+    assert!(
+        contents.lines().any(|l| l.starts_with("PORTOLAN_TEST_PANIC=after-first-frame: the test-only")),
+        "{contents}"
+    );
+}
+
+/// Rows × columns the resize tests walk through, smallest first.
+const SIZES: [(u16, u16); 7] = [(1, 1), (2, 2), (3, 5), (5, 20), (10, 40), (24, 80), (60, 200)];
+
+#[test]
+fn survives_a_storm_of_resizes_down_to_one_cell_on_every_screen() {
+    let mut pty = Pty::start(&["tui", "--refresh", "0.25"], &[]);
+    pty.wait_text("Well-known 0–1023");
+    // Ports, Ports with the detail open, Sockets, Learn, Help, and the search line.
+    for keys in ["p", "\r", "s", "i", "?", "p/http"] {
+        pty.send(keys);
+        for _ in 0..10 {
+            for &(rows, cols) in SIZES.iter().chain(SIZES.iter().rev()) {
+                pty.resize(rows, cols);
+            }
+        }
+        pty.assert_alive();
+    }
+    pty.resize(40, 120);
+    // Enter takes the search's best hit, then the jump: both answered in a full-size frame.
+    pty.send("\r:5432\r");
+    pty.wait("a full-size frame after the storm", |s| {
+        let c = s.contents();
+        c.contains("postgresql") && c.contains("Port 5432")
+    });
+    pty.quit_and_check();
+}
+
+#[test]
+fn thousands_of_keys_at_once_are_all_applied_in_order() {
+    let mut pty = Pty::start(&["tui", "--refresh", "0.25"], &[]);
+    pty.wait_text("Well-known 0–1023");
+    let page_down = "\x1b[6~";
+    let moves = format!("{}{}{}", "j".repeat(3000), page_down.repeat(1000), "k".repeat(3000));
+    pty.send("s");
+    pty.send(&moves);
+    pty.send("p");
+    // 1000 Tabs from the first pane land on the second (1000 = 3 × 333 + 1); `g` goes to its top.
+    pty.send(&format!("{moves}{}{moves}g\r", "\t".repeat(1000)));
+    pty.wait("the detail of the registered pane's first port", |s| s.contents().contains("Port 1024"));
+    pty.quit_and_check();
+}
+
+#[test]
+fn a_10_kb_typed_paste_into_the_search_line_is_capped_and_searched() {
+    let mut pty = Pty::start(&[], &[]);
+    pty.wait_text("Well-known 0–1023");
+    // Typed, key by key, as a terminal without bracketed paste would send it.
+    pty.send(&format!("/{}", "postgres ".repeat(1200)));
+    pty.wait("the limit and the hit", |s| {
+        let c = s.contents();
+        c.contains("at the 256-character limit") && c.lines().any(|l| l.contains("5432"))
+    });
+    // The line shows its end, next to the help: the text did not push the help off the screen.
+    let footer = pty.contents().lines().last().unwrap_or_default().to_owned();
+    assert!(footer.starts_with("/…") && footer.contains("Esc clear"), "{footer:?}");
+    pty.send("\x1b");
+    pty.wait("the search cleared", |s| !s.contents().contains("256-character"));
+    pty.quit_and_check();
+}
+
+#[test]
+fn a_bracketed_paste_goes_into_the_line_and_is_never_taken_for_commands() {
+    let mut pty = Pty::start(&[], &[]);
+    pty.wait("bracketed paste on", |s| s.bracketed_paste() && s.contents().contains("Well-known 0–1023"));
+    // Outside a line, a paste is ignored: its `q` does not quit, its `:` does not jump.
+    pty.send("\x1b[200~q:5432\r\x1b[201~");
+    pty.send("?");
+    pty.wait_text("Ctrl-z");
+    pty.assert_alive();
+    pty.send("p");
+    // Into the search line: 10 kB in one paste, with newlines, tabs and controls that are dropped.
+    let paste = "postgres\x1b\x07\u{202e}\u{9b}\t\n".repeat(600);
+    pty.send(&format!("/\x1b[200~{paste}\x1b[201~"));
+    pty.wait("the capped paste and its hits", |s| {
+        let c = s.contents();
+        let footer = c.lines().last().unwrap_or_default();
+        footer.starts_with("/…")
+            && footer.contains("postgres  postgres")
+            && footer.contains("at the 256-character limit")
+            && c.lines().any(|l| l.contains("5432"))
+    });
+    pty.send("\x1b");
+    pty.wait("the search cleared", |s| !s.contents().contains("256-character"));
+    // A title-setting sequence in a paste reaches the line as plain text, and never the terminal.
+    pty.send("/\x1b[200~\x1b]0;pwned\x07\x1b[201~");
+    pty.wait_text("/]0;pwned▏");
+    assert!(find(&pty.raw(), b"\x1b]0;pwned").is_none());
+    assert!(pty.seen(|s| s.titles.is_empty()), "the title was set");
+    pty.send("\x1b");
+    pty.wait("the search cleared", |s| !s.contents().contains("pwned"));
+    pty.quit_and_check();
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
-use portolan::app::{App, Entry, Event, Screen, SortKey, Use, fake};
+use portolan::app::{App, Entry, Event, MAX_INPUT, Screen, SortKey, Use, fake};
 use portolan::registry::{PortRange, Protocol};
 use portolan::sockets::SocketState;
 
@@ -318,4 +318,31 @@ fn a_query_typed_while_the_engine_loads_runs_when_it_arrives() {
     a.set_searcher(Box::new(fake::FakeSearcher::new(registry)));
     assert_eq!(a.query, "ssh");
     assert_eq!(a.hits[0].first().map(|h| h.span.start), Some(22));
+}
+
+#[test]
+fn input_lines_are_capped_and_hold_no_control_characters() {
+    let mut a = app();
+    typed(&mut a, "/");
+    a.apply(Event::Paste("postgres\x1b]0;pwned\x07\u{202e}\u{9b}\n".repeat(1000)));
+    let input = a.input.clone().unwrap();
+    assert_eq!(input.text.chars().count(), MAX_INPUT);
+    assert!(input.is_full());
+    assert!(input.text.starts_with("postgres]0;pwned postgres]0;pwned "), "{:?}", input.text);
+    assert!(!input.text.contains(['\x1b', '\x07', '\u{202e}', '\u{9b}', '\n']), "{:?}", input.text);
+    // Typing at the limit changes nothing; after a Backspace there is room for one.
+    typed(&mut a, "xyz");
+    assert_eq!(a.input.as_ref().unwrap().text, input.text);
+    key(&mut a, KeyCode::Backspace);
+    typed(&mut a, "xyz");
+    let text = &a.input.as_ref().unwrap().text;
+    assert_eq!((text.chars().count(), text.chars().last()), (MAX_INPUT, Some('x')));
+    // A paste with no line open is ignored: its `q` does not quit.
+    key(&mut a, KeyCode::Esc);
+    a.apply(Event::Paste("q:5432".into()));
+    assert!(!a.quit && a.input.is_none() && a.message.is_none());
+    // The Sockets filter is an input line too.
+    typed(&mut a, "s/");
+    a.apply(Event::Paste("1".repeat(10_000)));
+    assert_eq!(a.sockets.filter.len(), MAX_INPUT);
 }

@@ -11,7 +11,7 @@ use super::{Context, Status, error_line};
 use crate::cli::SocketsArgs;
 use crate::output::{Cell, Table};
 use crate::sockets::{
-    Collector, Snapshot, Socket, SocketError, SocketFilter, Update, system_source, write_json,
+    Collector, Owner, Snapshot, Socket, SocketError, SocketFilter, Update, system_source, write_json,
 };
 
 /// Said once, on stderr, when some owners could not be seen.
@@ -164,8 +164,7 @@ pub fn owners_text(s: &Socket) -> String {
     if s.owners.is_empty() {
         return "-".to_owned();
     }
-    let mut text: Vec<String> =
-        s.owners.iter().take(OWNERS_SHOWN).map(|o| format!("{}/{}", o.pid, o.process)).collect();
+    let mut text: Vec<String> = s.owners.iter().take(OWNERS_SHOWN).map(Owner::label).collect();
     if s.owners.len() > OWNERS_SHOWN {
         text.push(format!("+{}", s.owners.len() - OWNERS_SHOWN));
     }

@@ -13,9 +13,14 @@ use ratatui::widgets::Paragraph;
 
 use super::Regions;
 use super::theme::Theme;
-use crate::app::{App, InputKind, Screen};
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::{App, InputKind, MAX_INPUT, Screen};
 
 const NAME: &str = " portolan  ";
+
+/// Columns the typed text keeps before the help beside it gives way.
+const MIN_INPUT_ROOM: usize = 16;
 
 /// Where each screen's tab sits in the header, clipped to it.
 pub fn tab_rects(header: Rect) -> Vec<(Screen, Rect)> {
@@ -75,9 +80,17 @@ pub fn render_footer(frame: &mut Frame, app: &App, area: Rect, theme: Theme) {
                 ),
             ),
         };
+        let help =
+            if input.is_full() { format!("at the {MAX_INPUT}-character limit · {help}") } else { help };
+        // The help keeps its place while the text is short; a long text shows its end, where the
+        // cursor is.
+        let room = usize::from(area.width).saturating_sub(prompt.width() + 1);
+        let help_room = help.width() + 2;
+        let text_room = if room >= help_room + MIN_INPUT_ROOM { room - help_room } else { room };
+        let text = crate::sanitize::clean(&input.text);
         Line::from(vec![
             Span::styled(prompt, theme.key()),
-            Span::raw(crate::sanitize::clean(&input.text).into_owned()),
+            Span::raw(crate::sanitize::clip_start(&text, text_room).into_owned()),
             Span::styled("▏", theme.key()),
             Span::raw("  "),
             Span::styled(help, theme.dim()),

@@ -19,7 +19,7 @@ use crate::sockets::Socket;
 use crate::system::{LINUX_DEFAULT_EPHEMERAL, LINUX_DEFAULT_UNPRIVILEGED_START};
 
 fn who(s: &Socket) -> String {
-    s.owners.first().map_or_else(|| "a process".to_owned(), |o| format!("{} (pid {})", o.process, o.pid))
+    s.owners.first().map_or_else(|| "a process".to_owned(), |o| format!("{} (pid {})", o.name(), o.pid))
 }
 
 /// What each range is for, as the registry procedures of RFC 6335 define it.

@@ -17,14 +17,15 @@ use super::Regions;
 use super::theme::Theme;
 use crate::app::{App, Entry};
 use crate::registry::Protocol;
-use crate::sockets::{Family, Socket};
+use crate::sanitize::{clean, clip};
+use crate::sockets::{Family, Owner, Socket};
 
 /// `1234/postgres, 1240/postgres`, or `?` when the owners could not be seen.
 pub fn owners_text(s: &Socket) -> String {
     if s.owners.is_empty() {
         return if s.owners_visible { "–".to_owned() } else { "?".to_owned() };
     }
-    s.owners.iter().map(|o| format!("{}/{}", o.pid, o.process)).collect::<Vec<_>>().join(", ")
+    s.owners.iter().map(Owner::label).collect::<Vec<_>>().join(", ")
 }
 
 fn endpoint(s: &Socket, remote: bool) -> String {
@@ -69,7 +70,8 @@ pub fn render(frame: &mut Frame, app: &App, r: &Regions, theme: Theme) {
         if st.hide_loopback { "hidden" } else { "shown" },
     ))];
     if !st.filter.is_empty() {
-        toggles.push(Span::styled(format!(" · filter “{}”", st.filter), theme.bold()));
+        let filter = clean(&st.filter);
+        toggles.push(Span::styled(format!(" · filter “{}”", clip(&filter, 32)), theme.bold()));
     }
     if st.snapshot.owners_hidden {
         toggles.push(Span::styled(
