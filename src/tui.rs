@@ -22,9 +22,11 @@ use crate::system::PortSettings;
 
 type Term = Terminal<CrosstermBackend<Stdout>>;
 
-/// A hidden switch that exists only for the terminal-restore test in `tests/tui_pty.rs`: with
-/// `PORTOLAN_TEST_PANIC=after-first-frame` the TUI panics right after drawing its first frame, so
-/// the test can check that a panic gives the terminal back before its message prints.
+/// A hidden switch that exists only for the terminal-restore tests in `tests/tui_pty.rs`: with
+/// `PORTOLAN_TEST_PANIC=after-first-frame` the TUI panics right after drawing its first frame, and
+/// with `PORTOLAN_TEST_PANIC=in-collector` the socket collector's thread panics on its first
+/// snapshot, so the tests can check that a panic on any thread gives the terminal back before
+/// its message prints, and ends the program.
 const TEST_PANIC: &str = "PORTOLAN_TEST_PANIC";
 
 /// How the TUI ended.
@@ -65,12 +67,15 @@ fn restore(mouse: bool) {
     let _ = disable_raw_mode();
 }
 
-/// Restores the terminal before the default hook prints the panic, so the message is readable.
+/// Restores the terminal before the default hook prints the panic, so the message is readable,
+/// then ends the process: a panic on another thread (the collector, the input reader) must not
+/// leave the TUI drawing on a terminal that has been given back.
 fn install_panic_hook(mouse: bool) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore(mouse);
         previous(info);
+        std::process::exit(101);
     }));
 }
 
@@ -214,7 +219,9 @@ mod sockets {
                 return None;
             }
         };
+        let panic_here = std::env::var_os(TEST_PANIC).is_some_and(|v| v == "in-collector");
         Some(Collector::spawn(source, interval, move |result| {
+            assert!(!panic_here, "{TEST_PANIC}=in-collector: the test-only panic on the collector's thread");
             let event = match result {
                 // The per-socket work happens here, on the collector's thread, not the UI's.
                 Ok(u) => Event::Sockets(SocketFeed::from_update(u).prepare(order.get())),

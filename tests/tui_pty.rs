@@ -74,6 +74,15 @@ fn a_panic_restores_the_terminal_before_its_message_prints() {
     );
 }
 
+#[test]
+fn a_panic_on_the_collector_thread_restores_the_terminal_and_ends_the_program() {
+    let mut pty = Pty::start(&[], &[("PORTOLAN_TEST_PANIC", "in-collector"), ("RUST_BACKTRACE", "0")]);
+    let status = pty.wait_exit();
+    assert_eq!((status.signal(), status.exit_code()), (None, 101), "not left running: {status:?}");
+    pty.check_restored();
+    pty.wait_text("the test-only panic on the collector's thread");
+}
+
 /// Rows × columns the resize tests walk through, smallest first.
 const SIZES: [(u16, u16); 7] = [(1, 1), (2, 2), (3, 5), (5, 20), (10, 40), (24, 80), (60, 200)];
 
