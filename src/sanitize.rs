@@ -37,7 +37,8 @@ pub fn clean(s: &str) -> Cow<'_, str> {
 /// Borrowed when there is nothing to rewrite, which a scan of lead bytes tells.
 pub fn json(out: &[u8]) -> Cow<'_, [u8]> {
     // The first byte of DEL, of U+0080–U+009F, of U+061C and of U+200E–U+2069 in UTF-8.
-    if !out.iter().any(|b| matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2)) {
+    // Megabytes of `portolan sockets --json` go through here: a vectorized search, not a byte loop.
+    if memchr::memchr3(0xc2, 0xd8, 0xe2, out).is_none() && memchr::memchr(0x7f, out).is_none() {
         return Cow::Borrowed(out);
     }
     let Ok(text) = std::str::from_utf8(out) else { return Cow::Borrowed(out) };
