@@ -323,6 +323,18 @@ pub enum SocketError {
 /// Where snapshots come from: the kernel, or a fake in tests and demos.
 pub trait SocketSource: Send {
     fn collect(&mut self) -> Result<Snapshot, SocketError>;
+
+    /// The sockets `keep` accepts (given protocol, local and remote end), owners included, with
+    /// services decided as in a whole snapshot. A source that can skip work for the others
+    /// overrides this: Linux reads no process's fds when nothing is kept.
+    fn collect_where(
+        &mut self,
+        keep: &dyn Fn(Protocol, Endpoint, Endpoint) -> bool,
+    ) -> Result<Snapshot, SocketError> {
+        let mut snapshot = self.collect()?;
+        snapshot.sockets.retain(|s| keep(s.protocol, s.local, s.remote));
+        Ok(snapshot)
+    }
 }
 
 /// The real collector of this operating system; an error where there is none (the rest of
@@ -568,6 +580,16 @@ pub struct Annotator<'a> {
 impl<'a> Annotator<'a> {
     /// `sockets` tells which ports listen on this machine.
     pub fn new(registry: &'a Registry, settings: &PortSettings, sockets: &[Socket]) -> Annotator<'a> {
+        let servers = sockets.iter().filter(|s| s.is_server()).map(|s| (s.protocol, s.local.port));
+        Annotator::with_servers(registry, settings, servers)
+    }
+
+    /// `servers` are the (protocol, port) pairs listening on this machine.
+    pub fn with_servers(
+        registry: &'a Registry,
+        settings: &PortSettings,
+        servers: impl Iterator<Item = (Protocol, u16)>,
+    ) -> Annotator<'a> {
         let mut a = Annotator {
             registry,
             ephemeral: settings.ephemeral,
@@ -575,10 +597,10 @@ impl<'a> Annotator<'a> {
             listening_udp: PortSet::default(),
             names: HashMap::new(),
         };
-        for s in sockets.iter().filter(|s| s.is_server()) {
-            match s.protocol {
-                Protocol::Udp => a.listening_udp.insert(s.local.port),
-                _ => a.listening_tcp.insert(s.local.port),
+        for (protocol, port) in servers {
+            match protocol {
+                Protocol::Udp => a.listening_udp.insert(port),
+                _ => a.listening_tcp.insert(port),
             }
         }
         a

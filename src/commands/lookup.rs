@@ -60,8 +60,9 @@ pub fn run(ctx: &Context, args: &LookupArgs, out: &mut dyn Write, err: &mut dyn 
     }
     let mut answers: Vec<Answer<'_>> =
         queries.iter().map(|(q, raw)| answer(&ctx.registry, q, raw, args.proto)).collect();
-    let live =
-        queries.iter().any(|(q, _)| matches!(q, Query::Port(_))).then(|| super::sockets::snapshot(ctx));
+    let ports: Vec<u16> =
+        queries.iter().filter_map(|(q, _)| if let Query::Port(p) = q { Some(*p) } else { None }).collect();
+    let live = (!ports.is_empty()).then(|| super::sockets::snapshot_of_ports(ctx, &ports));
     for (answer, (query, _)) in answers.iter_mut().zip(&queries) {
         if let (Query::Port(port), Some(live)) = (query, &live) {
             answer.sockets =

@@ -11,7 +11,8 @@ use super::{Context, Status, error_line};
 use crate::cli::SocketsArgs;
 use crate::output::{Cell, Table};
 use crate::sockets::{
-    Collector, Owner, Snapshot, Socket, SocketError, SocketFilter, Update, system_source, write_json,
+    Collector, Endpoint, Owner, Snapshot, Socket, SocketError, SocketFilter, Update, system_source,
+    write_json,
 };
 
 /// Said once, on stderr, when some owners could not be seen.
@@ -24,6 +25,16 @@ const OWNERS_SHOWN: usize = 3;
 /// One snapshot of this machine, sorted for display.
 pub fn snapshot(ctx: &Context) -> Result<Snapshot, SocketError> {
     let mut snapshot = system_source(ctx.registry.clone())?.collect()?;
+    snapshot.sort_for_display();
+    Ok(snapshot)
+}
+
+/// The sockets with `port` at either end, sorted for display; processes are only scanned when
+/// there are some.
+pub fn snapshot_of_ports(ctx: &Context, ports: &[u16]) -> Result<Snapshot, SocketError> {
+    let keep =
+        |_, local: Endpoint, remote: Endpoint| ports.contains(&local.port) || ports.contains(&remote.port);
+    let mut snapshot = system_source(ctx.registry.clone())?.collect_where(&keep)?;
     snapshot.sort_for_display();
     Ok(snapshot)
 }

@@ -14,7 +14,8 @@ use netlink::{Netlink, RawSocket};
 use owners::{OwnerScanner, Viewer};
 use users::Users;
 
-use super::{Annotator, Snapshot, Socket, SocketError, SocketSource};
+use super::{Annotator, Endpoint, Snapshot, Socket, SocketError, SocketSource};
+use crate::registry::Protocol;
 use crate::registry::Registry;
 use crate::system::PortSettings;
 
@@ -87,9 +88,36 @@ impl SocketSource for LinuxSource {
         } else {
             list(&mut self.netlink, &self.proc_root, &mut self.raw)?;
         }
-        self.inodes.clear();
-        self.inodes.extend(self.raw.iter().map(|r| r.inode));
-        self.owners.refresh(&self.inodes, now);
+        Ok(self.build(now, &|_, _, _| true))
+    }
+
+    /// Lists first, and scans processes only when some socket is kept: `portolan lookup 5432`
+    /// on a port nothing uses reads no `/proc/<pid>/fd` at all.
+    fn collect_where(
+        &mut self,
+        keep: &dyn Fn(Protocol, Endpoint, Endpoint) -> bool,
+    ) -> Result<Snapshot, SocketError> {
+        list(&mut self.netlink, &self.proc_root, &mut self.raw)?;
+        Ok(self.build(Instant::now(), keep))
+    }
+}
+
+impl LinuxSource {
+    /// The snapshot of the listed sockets `keep` accepts, owners refreshed as needed.
+    fn build(&mut self, now: Instant, keep: &dyn Fn(Protocol, Endpoint, Endpoint) -> bool) -> Snapshot {
+        // Services are decided with every listening port as evidence, kept or not.
+        let servers: Vec<(Protocol, u16)> = self
+            .raw
+            .iter()
+            .filter(|r| r.state.is_listening() && r.remote.is_unspecified())
+            .map(|r| (r.protocol, r.local.port))
+            .collect();
+        self.raw.retain(|r| keep(r.protocol, r.local, r.remote));
+        if !self.raw.is_empty() {
+            self.inodes.clear();
+            self.inodes.extend(self.raw.iter().map(|r| r.inode));
+            self.owners.refresh(&self.inodes, now);
+        }
         let mut owners_hidden = false;
         let sockets: Vec<Socket> = self
             .raw
@@ -116,7 +144,8 @@ impl SocketSource for LinuxSource {
             })
             .collect();
         let mut snapshot = Snapshot { sockets, owners_hidden };
-        Annotator::new(&self.registry, &self.settings, &snapshot.sockets).annotate_all(&mut snapshot.sockets);
-        Ok(snapshot)
+        Annotator::with_servers(&self.registry, &self.settings, servers.into_iter())
+            .annotate_all(&mut snapshot.sockets);
+        snapshot
     }
 }
