@@ -46,6 +46,7 @@ const QUERIES: &[&str] = &[
 /// Rounds: every query is typed this many times (a fresh engine state per query).
 const ROUNDS: usize = 15;
 
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "an index into the samples")]
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]

@@ -303,9 +303,8 @@ impl App {
     pub fn apply(&mut self, event: Event) {
         match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => self.key(key),
-            Event::Key(_) => {}
             Event::Mouse(m) if self.options.mouse => self.mouse(m),
-            Event::Mouse(_) => {}
+            Event::Key(_) | Event::Mouse(_) => {}
             Event::Resize(w, h) => {
                 self.size = (w, h);
                 self.follow_all();
@@ -370,7 +369,7 @@ impl App {
             self.message = Some("search index is loading…".to_owned());
             return;
         };
-        self.query = query.to_owned();
+        query.clone_into(&mut self.query);
         self.hits = Default::default();
         self.hit_pos = [ListPos::default(); 3];
         if query.is_empty() {

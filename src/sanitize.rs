@@ -29,7 +29,7 @@ pub fn clean(s: &str) -> Cow<'_, str> {
     )
 }
 
-/// Makes serde_json's output as safe for a terminal as `clean` makes text, without changing what
+/// Makes `serde_json`'s output as safe for a terminal as `clean` makes text, without changing what
 /// it means. serde escapes only characters below U+0020, so DEL, C1 controls (U+009B is a CSI to
 /// some terminals) and bidi overrides would reach the terminal of whoever prints the JSON; they are
 /// rewritten as `\uXXXX`. Such characters can only stand inside JSON strings, and every raw

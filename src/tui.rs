@@ -80,6 +80,7 @@ fn install_panic_hook(mouse: bool) {
 }
 
 /// Runs the TUI until the user quits or a signal asks it to stop.
+#[allow(clippy::needless_pass_by_value, reason = "the TUI holds the registry for its whole life")]
 pub fn run(registry: Arc<Registry>, options: Options) -> io::Result<Ended> {
     // Catch the signals before the terminal changes, so none can end us with it in raw mode.
     let signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
@@ -101,9 +102,10 @@ fn event_loop(
     let size = terminal.size()?;
     app.apply(Event::Resize(size.width, size.height));
     terminal.draw(|f| crate::ui::render(f, app))?;
-    if std::env::var_os(TEST_PANIC).is_some_and(|v| v == "after-first-frame") {
-        panic!("{TEST_PANIC}=after-first-frame: the test-only panic after the first frame");
-    }
+    assert!(
+        std::env::var_os(TEST_PANIC).is_none_or(|v| v != "after-first-frame"),
+        "{TEST_PANIC}=after-first-frame: the test-only panic after the first frame"
+    );
 
     let (tx, rx) = mpsc::channel::<Msg>();
     spawn_input(tx.clone());
@@ -202,7 +204,7 @@ fn spawn_search(registry: Arc<Registry>, tx: Sender<Msg>) {
 
 /// The socket collector, feeding the loop's channel from its own thread.
 mod sockets {
-    use super::*;
+    use super::{Arc, Duration, Event, Msg, Registry, Sender, TEST_PANIC};
     use crate::app::{SharedOrder, SocketFeed};
     use crate::sockets::{Collector, system_source};
 

@@ -1,6 +1,7 @@
 //! portolan writes only its own data files, atomically: a failed or killed `registry update` keeps the
 //! previous registry, and a symlink planted in the data folder is replaced, never followed.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -8,9 +9,9 @@ fn registry_csv(probe: &str) -> String {
     let mut csv = String::from(
         "Service Name,Port Number,Transport Protocol,Description,Assignee,Contact,Registration Date,Modification Date,Reference,Service Code,Unauthorized Use Reported,Assignment Notes\n",
     );
-    csv.push_str(&format!("{probe},4242,tcp,Probe,,,,,,,,\n"));
+    let _ = writeln!(csv, "{probe},4242,tcp,Probe,,,,,,,,");
     for i in 0..6000 {
-        csv.push_str(&format!("svc{i},{},udp,Synthetic row number {i},,,2001-01-01,,,,,\n", 10000 + i));
+        let _ = writeln!(csv, "svc{i},{},udp,Synthetic row number {i},,,2001-01-01,,,,,", 10000 + i);
     }
     csv
 }

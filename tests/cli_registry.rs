@@ -1,6 +1,7 @@
 //! The registry CLI on the real binary: `lookup`, `ranges`, `registry info|update`, the user overlay,
 //! colors and exit codes. Every run gets its own empty config and data folders.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Output;
 
@@ -207,7 +208,7 @@ fn synthetic_registry(rows: usize) -> String {
     );
     csv.push_str("portolan-probe,4242,tcp,\"Probe, with a\nmulti-line description\",,,2030-01-02,,,,,\n");
     for i in 0..rows {
-        csv.push_str(&format!("svc{i},{},udp,Synthetic {i},,,2001-01-01,,,,,\n", 10000 + i % 30000));
+        let _ = writeln!(csv, "svc{i},{},udp,Synthetic {i},,,2001-01-01,,,,,", 10000 + i % 30000);
     }
     csv
 }

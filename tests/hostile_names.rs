@@ -115,14 +115,14 @@ fn hostile() -> Option<Hostile> {
         let _ = child.wait();
         return None;
     };
-    let mut argv: Vec<&[u8]> = vec![exe.as_os_str().as_bytes(), b"-c", SCRIPT.as_bytes()];
-    argv.extend(args.iter().map(|a| a.as_bytes()));
+    let mut command_line: Vec<&[u8]> = vec![exe.as_os_str().as_bytes(), b"-c", SCRIPT.as_bytes()];
+    command_line.extend(args.iter().map(|a| a.as_bytes()));
     Some(Hostile {
         pid: child.id(),
         child,
         port,
         process: String::from_utf8_lossy(&name).into_owned(),
-        command: String::from_utf8_lossy(&argv.join(&b' ')).into_owned(),
+        command: String::from_utf8_lossy(&command_line.join(&b' ')).into_owned(),
         _dir: dir,
     })
 }

@@ -1,6 +1,8 @@
 //! Property tests for every parser that reads outside data: arbitrary bytes never panic, errors point
 //! at a real line, and what is written in a format reads back the same.
 
+use std::fmt::Write as _;
+
 use proptest::prelude::*;
 
 use clap::Parser;
@@ -177,7 +179,7 @@ proptest! {
         data.push(b'\n');
         data.extend_from_slice(&bytes);
         if let Err(e) = parse_iana_csv(&data) {
-            let lines = data.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+            let lines = memchr::memchr_iter(b'\n', &data).count() as u64 + 1;
             prop_assert!(e.line >= 1 && e.line <= lines, "line {} of {}", e.line, lines);
             prop_assert!(!e.message.is_empty());
         }
@@ -315,11 +317,10 @@ proptest! {
 
     #[test]
     fn popularity_keeps_file_order(entries in proptest::collection::vec(("[A-Za-z][a-z0-9-]{0,10}", any::<u16>()), 0..20)) {
-        let text: String = entries
-            .iter()
-            .enumerate()
-            .map(|(i, (name, port))| format!("[[popular]]\nrank = {}\nname = \"{name}\"\nport = {port}\n\n", i + 1))
-            .collect();
+        let text = entries.iter().enumerate().fold(String::new(), |mut text, (i, (name, port))| {
+            let _ = write!(text, "[[popular]]\nrank = {}\nname = \"{name}\"\nport = {port}\n\n", i + 1);
+            text
+        });
         let popular = Popularity::parse(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let got: Vec<(usize, String, u16)> = popular.iter().map(|(r, n, p)| (r, n.to_owned(), p)).collect();
         let want: Vec<(usize, String, u16)> =

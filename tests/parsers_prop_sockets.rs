@@ -1,9 +1,10 @@
-//! Property tests for what the Linux collector reads from the kernel and `/proc`: sock_diag replies,
+//! Property tests for what the Linux collector reads from the kernel and `/proc`: `sock_diag` replies,
 //! the `/proc/net` tables, `/proc/<pid>` entries and `/etc/passwd`. Arbitrary bytes never panic,
 //! malformed replies are errors that name the byte, and what a kernel writes reads back the same.
 #![cfg(target_os = "linux")]
 
 use std::ffi::OsStr;
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::symlink;
@@ -23,7 +24,7 @@ const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
 const TCPDIAG_GETSOCK: u16 = 18;
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
-/// nlmsghdr (16) + inet_diag_msg (72): the least one listed socket takes.
+/// `nlmsghdr` (16) + `inet_diag_msg` (72): the least one listed socket takes.
 const SOCKET_BYTES: usize = 88;
 
 /// One socket as a kernel holds it (the bytes it reports) and as portolan must show it.
@@ -156,7 +157,7 @@ fn diag_body(s: &KernelSocket) -> Vec<u8> {
 fn push_message(buf: &mut Vec<u8>, kind: u16, body: &[u8]) -> (usize, usize) {
     let start = buf.len();
     let len = 16 + body.len();
-    buf.extend_from_slice(&(len as u32).to_ne_bytes());
+    buf.extend_from_slice(&u32::try_from(len).unwrap().to_ne_bytes());
     buf.extend_from_slice(&kind.to_ne_bytes());
     buf.extend_from_slice(&2u16.to_ne_bytes()); // NLM_F_MULTI
     buf.extend_from_slice(&7u32.to_ne_bytes());
@@ -166,7 +167,7 @@ fn push_message(buf: &mut Vec<u8>, kind: u16, body: &[u8]) -> (usize, usize) {
     (start, len)
 }
 
-/// A reply holding `sockets`; the (start, nlmsg_len) of each message.
+/// A reply holding `sockets`; the (start, `nlmsg_len`) of each message.
 fn reply(sockets: &[(KernelSocket, Vec<u8>)], kind: u16) -> (Vec<u8>, Vec<(usize, usize)>) {
     let mut buf = Vec::new();
     let spans = sockets
@@ -223,9 +224,10 @@ fn check_error(e: &portolan::sockets::SocketError, len: usize) -> Result<(), Tes
 fn procnet_line(sl: u16, s: &KernelSocket, v6_table: bool, junk: [u32; 4]) -> String {
     let hex = |b: &[u8; 16]| -> String {
         let words = if v6_table { 4 } else { 1 };
-        (0..words)
-            .map(|i| format!("{:08X}", u32::from_ne_bytes(b[i * 4..i * 4 + 4].try_into().unwrap())))
-            .collect()
+        (0..words).fold(String::new(), |mut out, i| {
+            let _ = write!(out, "{:08X}", u32::from_ne_bytes(b[i * 4..i * 4 + 4].try_into().unwrap()));
+            out
+        })
     };
     format!(
         "{sl:4}: {}:{:04X} {}:{:04X} {:02X} {:08X}:{:08X} {:02X}:{:08X} {:08X} {:5} {:8} {} 1 0000000000000000 100 0 0 10 0",
@@ -291,7 +293,7 @@ fn hostile_bytes() -> impl Strategy<Value = Vec<u8>> {
         proptest::collection::vec(any::<u8>(), 0..80),
         "(?s)[a-z\\x00\\x1b\\[\\]0-9;\\n\\t\u{9b}\u{202e} ]{0,40}".prop_map(String::into_bytes),
         // Longer than anything kept: the read must stop at the bound.
-        (proptest::collection::vec(any::<u8>(), 1..8), 0usize..(MAX_COMMAND as usize / 3))
+        (proptest::collection::vec(any::<u8>(), 1..8), 0usize..(usize::try_from(MAX_COMMAND).unwrap() / 3))
             .prop_map(|(unit, times)| unit.repeat(times)),
     ]
 }
@@ -427,7 +429,7 @@ proptest! {
         let mut text = String::from(PROCNET_HEADER);
         for (sl, (s, _)) in socks.iter().enumerate() {
             text.push('\n');
-            text.push_str(&procnet_line(sl as u16, s, s.family == 10, junk));
+            text.push_str(&procnet_line(u16::try_from(sl).unwrap(), s, s.family == 10, junk));
         }
         let mut out = Vec::new();
         parse_table(&text, p, &mut out);
@@ -482,7 +484,7 @@ proptest! {
     ) {
         let _ = owners::cap_eff(&text);
         let mut status = before.join("\n");
-        status.push_str(&format!("\nCapEff:\t{mask:016x}\n"));
+        let _ = writeln!(status, "\nCapEff:\t{mask:016x}");
         status.push_str(&after.join("\n"));
         prop_assert_eq!(owners::cap_eff(&status), Some(mask));
     }
@@ -500,11 +502,11 @@ proptest! {
         }
         let mut passwd = String::new();
         for (name, uid) in &entries {
-            passwd.push_str(&format!("{name}:x:{uid}:{uid}::/home/{name}:/bin/sh\n"));
+            let _ = writeln!(passwd, "{name}:x:{uid}:{uid}::/home/{name}:/bin/sh");
         }
         for line in &junk {
             // Comments, whatever follows the `#`.
-            passwd.push_str(&format!("#{line}\n"));
+            let _ = writeln!(passwd, "#{line}");
         }
         let users = Users::parse(&passwd);
         for uid in 0u32..9 {
@@ -531,7 +533,7 @@ proptest! {
         let want_process = match (exe.filter(|e| !e.is_empty()), &files.comm) {
             (Some(exe), _) => exe,
             (None, Some(comm)) => {
-                let comm = String::from_utf8_lossy(&comm[..comm.len().min(MAX_COMM as usize)]).into_owned();
+                let comm = String::from_utf8_lossy(&comm[..comm.len().min(usize::try_from(MAX_COMM).unwrap())]).into_owned();
                 comm.trim_end().to_owned()
             }
             (None, None) => String::new(),
@@ -540,7 +542,7 @@ proptest! {
         prop_assert!(!owner.command.contains('\0'));
         prop_assert!(owner.command.chars().count() as u64 <= MAX_COMMAND, "{} chars", owner.command.chars().count());
         let cmdline = files.cmdline.unwrap_or_default();
-        let kept = &cmdline[..cmdline.len().min(MAX_COMMAND as usize)];
+        let kept = &cmdline[..cmdline.len().min(usize::try_from(MAX_COMMAND).unwrap())];
         let kept = kept.strip_suffix(b"\0").unwrap_or(kept);
         let want_command = String::from_utf8_lossy(kept).replace('\0', " ");
         prop_assert_eq!(&*owner.command, want_command.as_str());
@@ -569,7 +571,7 @@ proptest! {
             // Entries that are not processes, or processes without an fd folder.
             let _ = std::fs::create_dir_all(root.path().join(name));
         }
-        let mut scanner = OwnerScanner::new(root.path(), Duration::from_secs(60));
+        let mut scanner = OwnerScanner::new(root.path(), Duration::from_mins(1));
         let inodes: Vec<u64> = (1..6).collect();
         scanner.refresh(&inodes, Instant::now());
         for inode in inodes {

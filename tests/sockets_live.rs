@@ -35,7 +35,7 @@ fn loopback_sockets_appear_with_state_port_and_owner() {
     let uport = udp.local_addr().unwrap().port();
     let udp_conn = UdpSocket::bind("127.0.0.1:0").unwrap();
     udp_conn.connect(("127.0.0.1", uport)).unwrap();
-    let ucport = udp_conn.local_addr().unwrap().port();
+    let connected_port = udp_conn.local_addr().unwrap().port();
     let v6 = TcpListener::bind("[::1]:0").ok();
 
     let snap = collect();
@@ -45,7 +45,7 @@ fn loopback_sockets_appear_with_state_port_and_owner() {
         (Protocol::Tcp, cport, lport, SocketState::Established),
         (Protocol::Tcp, lport, cport, SocketState::Established),
         (Protocol::Udp, uport, 0, SocketState::Unconn),
-        (Protocol::Udp, ucport, uport, SocketState::Established),
+        (Protocol::Udp, connected_port, uport, SocketState::Established),
     ];
     for (proto, local, remote, state) in checks {
         let found = find(&snap, proto, local, remote);
@@ -95,7 +95,7 @@ fn ss_endpoint(s: &str) -> Option<(Option<IpAddr>, u16)> {
         "*" => None,
         a => Some(match a.parse::<IpAddr>().ok()? {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-            v4 => v4,
+            v4 @ IpAddr::V4(_) => v4,
         }),
     };
     Some((addr, port))

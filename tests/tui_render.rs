@@ -1,5 +1,5 @@
 //! Frames of every screen and overlay at several sizes, rendered from fake data into a
-//! `TestBackend`: insta snapshots, plus checks that no size panics and NO_COLOR uses no color.
+//! `TestBackend`: insta snapshots, plus checks that no size panics and `NO_COLOR` uses no color.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use portolan::app::{App, Event, fake};

@@ -52,6 +52,7 @@ impl SocketFeed {
 
     /// Sanitizes every string, sorts the sockets in `order` and counts them: the work that
     /// grows with the number of sockets, done on the thread that collected them.
+    #[must_use]
     pub fn prepare(mut self, order: (SortKey, bool)) -> SocketFeed {
         sanitize_all(&mut self.snapshot.sockets);
         sanitize_all(&mut self.closed);
@@ -69,7 +70,7 @@ pub struct SharedOrder(Arc<AtomicU8>);
 
 impl SharedOrder {
     pub fn set(&self, (sort, reverse): (SortKey, bool)) {
-        let i = SortKey::ALL.iter().position(|k| *k == sort).unwrap_or(0) as u8;
+        let i = SortKey::ALL.iter().position(|k| *k == sort).and_then(|i| u8::try_from(i).ok()).unwrap_or(0);
         self.0.store(i << 1 | u8::from(reverse), AtomicOrdering::Relaxed);
     }
 
@@ -119,6 +120,7 @@ pub enum Entry {
 }
 
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools, reason = "each is one of the screen's toggles")]
 pub struct SocketsState {
     pub snapshot: Snapshot,
     /// The order `snapshot.sockets` is in, when known.
@@ -396,22 +398,21 @@ fn sanitize_all(sockets: &mut [Socket]) {
     for s in sockets {
         if !s.owners.is_empty() {
             let key = s.owners.as_ptr();
-            let list = match lists.get(&key) {
-                Some(list) => Arc::clone(list),
-                None => {
-                    let list: Arc<[crate::sockets::Owner]> = s
-                        .owners
-                        .iter()
-                        .map(|o| {
-                            let mut o = o.clone();
-                            fix(&mut o.process, &mut texts);
-                            fix(&mut o.command, &mut texts);
-                            o
-                        })
-                        .collect();
-                    lists.insert(key, Arc::clone(&list));
-                    list
-                }
+            let list = if let Some(list) = lists.get(&key) {
+                Arc::clone(list)
+            } else {
+                let list: Arc<[crate::sockets::Owner]> = s
+                    .owners
+                    .iter()
+                    .map(|o| {
+                        let mut o = o.clone();
+                        fix(&mut o.process, &mut texts);
+                        fix(&mut o.command, &mut texts);
+                        o
+                    })
+                    .collect();
+                lists.insert(key, Arc::clone(&list));
+                list
             };
             s.owners = list;
         }

@@ -10,6 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use std::fmt::Write as _;
 
 use super::Regions;
 use super::theme::Theme;
@@ -24,11 +25,12 @@ const MIN_INPUT_ROOM: usize = 16;
 
 /// Where each screen's tab sits in the header, clipped to it.
 pub fn tab_rects(header: Rect) -> Vec<(Screen, Rect)> {
-    let mut x = header.x + NAME.len() as u16;
+    let width = |s: &str| u16::try_from(s.len()).unwrap_or(u16::MAX);
+    let mut x = header.x.saturating_add(width(NAME));
     let mut out = Vec::new();
     for s in Screen::TABS {
-        let w = s.title().len() as u16 + 2;
-        if x + w > header.right() {
+        let w = width(s.title()).saturating_add(2);
+        if x.saturating_add(w) > header.right() {
             break;
         }
         out.push((s, Rect { x, y: header.y, width: w, height: 1 }));
@@ -46,10 +48,12 @@ pub fn render_header(frame: &mut Frame, app: &App, r: &Regions, theme: Theme) {
         let style = if *s == app.screen { theme.active_tab() } else { theme.dim() };
         spans.push(Span::styled(format!(" {} ", s.title()), style));
     }
-    let left: usize = spans.iter().map(|s| s.width()).sum();
+    let left: usize = spans.iter().map(Span::width).sum();
     let mut info = app.info.label.clone();
     match &app.info.date {
-        Some(date) => info.push_str(&format!(" · data as of {date}")),
+        Some(date) => {
+            let _ = write!(info, " · data as of {date}");
+        }
         None => info.push_str(" · date unknown"),
     }
     info.push(' ');

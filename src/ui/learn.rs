@@ -38,6 +38,7 @@ fn range_role(r: PortRange) -> &'static str {
 }
 
 /// The explanation as lines; tests read it as text.
+#[allow(clippy::too_many_lines, reason = "the text reads top to bottom, as it is shown")]
 pub fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     let mut out: Vec<Line> = Vec::new();
     let heading = |out: &mut Vec<Line>, text: &str| {

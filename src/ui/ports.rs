@@ -13,6 +13,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use std::fmt::Write as _;
 
 use super::theme::Theme;
 use super::{Regions, fit};
@@ -184,7 +185,7 @@ fn row_line(
             spans.push(Span::styled(fit(&row.service, sw), theme.bold()));
             let mut desc = String::from(" ");
             if row.more > 0 {
-                desc.push_str(&format!("(+{}) ", row.more));
+                let _ = write!(desc, "(+{}) ", row.more);
             }
             desc.push_str(&row.description);
             spans.push(Span::raw(fit(&desc, width.saturating_sub(used + sw))));

@@ -33,6 +33,7 @@ fn endpoint(s: &Socket, remote: bool) -> String {
     if remote && e.is_unspecified() { "*".to_owned() } else { e.to_string() }
 }
 
+#[allow(clippy::too_many_lines, reason = "summary, table and detail laid out top to bottom")]
 pub fn render(frame: &mut Frame, app: &App, r: &Regions, theme: Theme) {
     let st = &app.sockets;
     let body = r.body;

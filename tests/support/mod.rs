@@ -161,7 +161,11 @@ impl Pty {
         });
         match written.recv_timeout(DEADLINE) {
             Ok(result) => result.unwrap(),
-            Err(_) => panic!("portolan stopped reading its input; screen:\n{}", self.contents()),
+            Err(
+                std::sync::mpsc::RecvTimeoutError::Timeout | std::sync::mpsc::RecvTimeoutError::Disconnected,
+            ) => {
+                panic!("portolan stopped reading its input; screen:\n{}", self.contents())
+            }
         }
     }
 
