@@ -9,6 +9,13 @@ use std::sync::Arc;
 use portolan::registry::{Protocol, Registry};
 use portolan::sockets::{Family, Snapshot, Socket, SocketState, system_source};
 
+/// Tests that start and stop processes hold this, so the `ss` comparison never runs beside them.
+static MACHINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    MACHINE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn collect() -> Snapshot {
     system_source(Arc::new(Registry::bundled())).unwrap().collect().unwrap()
 }
@@ -139,6 +146,7 @@ fn matches(row: &SsRow, s: &Socket) -> bool {
 
 #[test]
 fn whole_snapshot_agrees_with_ss() {
+    let _machine = exclusive();
     let Ok(out) = Command::new("ss").arg("-tuanpH").output() else {
         eprintln!("ss is not installed: skipping the comparison");
         return;
@@ -186,6 +194,7 @@ fn whole_snapshot_agrees_with_ss() {
 /// that no longer exists — nor whatever later reuses its pid — as the owner.
 #[test]
 fn an_exited_owner_is_dropped_at_the_next_refresh() {
+    let _machine = exclusive();
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
     let script = "import os, socket, sys, time\n\
@@ -216,4 +225,56 @@ fn an_exited_owner_is_dropped_at_the_next_refresh() {
     let _ = Command::new("kill").arg(child.to_string()).status();
     assert_eq!(before, BTreeSet::from([parent.id(), child]), "both hold the listener at first");
     assert_eq!(after, BTreeSet::from([child]), "the parent is gone");
+}
+
+/// Processes that open a socket and exit while snapshots are taken: listing `/proc`, reading a
+/// process's fds and its name race with its exit. Every snapshot must still succeed, and our
+/// own listener must be owned by us, plus at most children caught between fork and exec (they
+/// do hold it until exec closes it).
+#[test]
+fn processes_exiting_mid_scan_break_nothing() {
+    let _machine = exclusive();
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let stop = Arc::new(AtomicBool::new(false));
+    let churn = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let code = "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()";
+            let mut spawned = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let Ok(mut children) = (0..4)
+                    .map(|_| Command::new("python3").args(["-c", code]).spawn())
+                    .collect::<Result<Vec<_>, _>>()
+                else {
+                    break;
+                };
+                spawned += children.len();
+                for c in &mut children {
+                    let _ = c.wait();
+                }
+            }
+            spawned
+        })
+    };
+    for _ in 0..40 {
+        let snap = system_source(Arc::new(Registry::bundled())).unwrap().collect().expect("a snapshot");
+        let ours = find(&snap, Protocol::Tcp, port, 0);
+        assert_eq!(ours.len(), 1);
+        let me = std::process::id();
+        let pids: Vec<u32> = ours[0].owners.iter().map(|o| o.pid).collect();
+        assert!(pids.contains(&me), "{pids:?}");
+        for pid in pids.into_iter().filter(|p| *p != me) {
+            // /proc/<pid>/stat: "pid (comm) state ppid ..."; a gone process has no file.
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1));
+            assert!(stat.is_empty() || ppid == Some(&me.to_string()), "{pid} is not ours: {stat}");
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let spawned = churn.join().unwrap();
+    if spawned == 0 {
+        eprintln!("python3 is not available: the snapshots ran without churn");
+    }
 }
