@@ -194,9 +194,9 @@ fn whole_snapshot_agrees_with_ss() {
 /// that no longer exists — nor whatever later reuses its pid — as the owner.
 #[test]
 fn an_exited_owner_is_dropped_at_the_next_refresh() {
-    let _machine = exclusive();
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
+    let _machine = exclusive();
     let script = "import os, socket, sys, time\n\
         s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n\
         print(s.getsockname()[1], flush=True)\n\
@@ -233,8 +233,8 @@ fn an_exited_owner_is_dropped_at_the_next_refresh() {
 /// do hold it until exec closes it).
 #[test]
 fn processes_exiting_mid_scan_break_nothing() {
-    let _machine = exclusive();
     use std::sync::atomic::{AtomicBool, Ordering};
+    let _machine = exclusive();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let stop = Arc::new(AtomicBool::new(false));
