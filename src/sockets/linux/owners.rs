@@ -71,6 +71,8 @@ pub struct OwnerScanner {
     watched: Vec<OwnedFd>,
     /// An owner exited before it could be watched: the next refresh rescans.
     owner_gone: bool,
+    /// Owners found by the last scan, not watched yet.
+    to_watch: Vec<u32>,
     live: bool,
     last_full: Option<Instant>,
     /// Set by `rescan`: the next `refresh` must not scan again.
@@ -89,6 +91,7 @@ impl OwnerScanner {
             denied: FxHashSet::default(),
             watched: Vec::new(),
             owner_gone: false,
+            to_watch: Vec::new(),
             live: proc_root == Path::new("/proc"),
             last_full: None,
             fresh: false,
@@ -101,6 +104,12 @@ impl OwnerScanner {
     /// last full scan is older than `full_every`.
     pub fn refresh(&mut self, inodes: &[u64], now: Instant) {
         let fresh = std::mem::take(&mut self.fresh);
+        // The owners of the last scan are watched from the first refresh after it on: a one-shot
+        // snapshot (`portolan sockets`) opens no pidfds at all.
+        if !fresh && !self.to_watch.is_empty() {
+            let pids = std::mem::take(&mut self.to_watch);
+            self.watch(pids.into_iter());
+        }
         let unknown =
             || inodes.iter().any(|i| *i != 0 && !self.by_inode.contains_key(i) && !self.unowned.contains(i));
         let scan = !fresh && (self.is_stale(now) || unknown() || self.an_owner_exited());
@@ -215,7 +224,9 @@ impl OwnerScanner {
             };
             self.by_inode.insert(inode, shared);
         }
-        self.watch(owners.keys().copied());
+        self.watched.clear();
+        self.owner_gone = false;
+        self.to_watch = owners.into_keys().collect();
     }
 
     /// Opens a pidfd for each owner (up to `MAX_WATCHED`; beyond, the periodic rescan catches up).
