@@ -560,6 +560,15 @@ impl SearchEngine {
         if !descriptions {
             return Scored::Deferred;
         }
+        // Two letters scattered through a long description say nothing: they count where the
+        // description has them together, as a word's start scoring higher than its middle.
+        if t.chars == 2 {
+            return match find_word_ignore_case(description, &t.text) {
+                Some((_, true)) => Scored::Yes(TermScore { tier: TEXT, sub: 40 }),
+                Some((_, false)) => Scored::Yes(TermScore { tier: TEXT, sub: 20 }),
+                None => Scored::No,
+            };
+        }
         match self.skim(description, &t.text, false) {
             Some((s, _)) => Scored::Yes(TermScore { tier: TEXT, sub: s }),
             None => Scored::No,
@@ -631,7 +640,13 @@ impl SearchEngine {
                     let first = description[..at].chars().count();
                     matched.description.extend(first..first + t.chars);
                 }
-            } else if t.chars >= 2
+            } else if t.chars == 2 {
+                // As scored: two letters count where they stand together, a word's start first.
+                if let Some((at, _)) = find_word_ignore_case(description, &t.text) {
+                    let first = description[..at].chars().count();
+                    matched.description.extend(first..first + t.chars);
+                }
+            } else if t.chars > 2
                 && let Some((_, idx)) = self.skim(description, &t.text, true)
             {
                 matched.description.extend(idx);
@@ -1027,6 +1042,25 @@ fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
 }
 
 /// Byte offset of the first ASCII-case-insensitive occurrence of `needle` (lowercase) in `hay`.
+/// Where `needle` occurs in `hay`, ignoring case: the first occurrence that starts a word (and
+/// `true`), else the first one (and `false`). A byte offset on a character boundary.
+fn find_word_ignore_case(hay: &str, needle: &str) -> Option<(usize, bool)> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return None;
+    }
+    let mut first = None;
+    for (i, w) in h.windows(n.len()).enumerate() {
+        if hay.is_char_boundary(i) && w.eq_ignore_ascii_case(n) {
+            if i == 0 || !h[i - 1].is_ascii_alphanumeric() {
+                return Some((i, true));
+            }
+            first = first.or(Some((i, false)));
+        }
+    }
+    first
+}
+
 fn find_ignore_case(hay: &str, needle: &str) -> Option<usize> {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
     if n.is_empty() || n.len() > h.len() {

@@ -328,3 +328,20 @@ fn one_shot_search_equals_full_engine() {
         }
     }
 }
+
+#[test]
+fn two_letters_match_descriptions_where_they_stand_together() {
+    let reg = Registry::from_records(&[
+        rec("alpha", "7001", Protocol::Tcp, "Remote backup agent"),
+        rec("beta", "7002", Protocol::Tcp, "Secure relay"),
+        rec("gamma", "7003", Protocol::Tcp, "Router extension"),
+    ]);
+    let mut e = engine(&reg);
+    let hits = e.search(&reg, "re", &SearchOptions::default());
+    // "Remote" starts a word: first; "Secure relay" has "re" mid-word and at a word start;
+    // "Router extension" has r…e only scattered, which says nothing.
+    assert_eq!(names(&hits)[..2], ["alpha/7001", "beta/7002"]);
+    assert!(!names(&hits).contains(&"gamma/7003".to_owned()), "{:?}", names(&hits));
+    let beta = hits.iter().find(|h| h.service == "beta").unwrap();
+    assert_eq!(beta.matched.description, [7, 8], "the word start, not the first occurrence");
+}
