@@ -73,6 +73,9 @@ fn restore(mouse: bool) {
 fn install_panic_hook(mouse: bool) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // Held until the exit, so that the UI thread cannot draw another frame over the restored
+        // terminal while another thread's panic is reported (the lock is reentrant for us).
+        let _stdout = io::stdout().lock();
         restore(mouse);
         previous(info);
         std::process::exit(101);

@@ -160,38 +160,29 @@ impl OwnerScanner {
 
     /// Walks every process's fds. Processes that exit mid-scan and denied entries are skipped.
     ///
-    /// Two passes: list each process's fd numbers, then read the links, split over the cores when
-    /// there are many (one `readlinkat` per fd is nearly all the cost, and it is kernel time that
-    /// parallelizes well). Holders keep pid order whatever the split.
+    /// One `readlinkat` per fd is nearly all the cost, kernel time that parallelizes well: while
+    /// this thread lists the fd directories, reader threads already read the links of the batches
+    /// listed so far. Holders are put back in pid order afterwards.
     fn scan(&mut self) {
         self.scans += 1;
         self.by_inode.clear();
         self.denied.clear();
         let Ok(root) = open_dir(None, &self.proc_root) else { return };
-        let procs = list_fds(&root, &mut self.denied);
-        let total: usize = procs.iter().map(|p| p.fds.len()).sum();
-        let workers = if total < PARALLEL_FDS {
-            1
-        } else {
-            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS))
-        };
-        let per_worker = total.div_ceil(workers).max(1);
-        // Contiguous slices of the (process, fd) sequence, one per worker, read in order.
-        let jobs: Vec<Vec<(usize, &[u32])>> = split(&procs, per_worker);
-        let read: Vec<Links> = if jobs.len() <= 1 {
-            jobs.iter().map(|job| read_links(&procs, job)).collect()
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> =
-                    jobs.iter().map(|job| scope.spawn(|| read_links(&procs, job))).collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
-            })
-        };
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
+        let (tx, rx) = std::sync::mpsc::channel::<Batch>();
+        let rx = std::sync::Mutex::new(rx);
+        let (procs, read) = std::thread::scope(|scope| {
+            let readers: Vec<_> = (0..workers).map(|_| scope.spawn(|| read_batches(&rx))).collect();
+            let procs = list_fds(&root, &mut self.denied, &tx);
+            drop(tx);
+            let read: Vec<Links> = readers.into_iter().map(|h| h.join().unwrap_or_default()).collect();
+            (procs, read)
+        });
         let mut found = Vec::with_capacity(read.len());
         for Links { found: links, refused } in read {
             found.push(links);
             for at in refused {
-                let pid = procs[at].pid.to_string();
+                let pid = procs[at].to_string();
                 if let Ok(st) = rustix::fs::statat(&root, pid.as_str(), rustix::fs::AtFlags::empty()) {
                     self.denied.insert(st.st_uid);
                 }
@@ -201,9 +192,12 @@ impl OwnerScanner {
         // distinct set of holders: nearly always a single process.
         let mut holders: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
         for (inode, proc_at) in found.into_iter().flatten() {
-            let list = holders.entry(inode).or_default();
-            if list.last() != Some(&proc_at) {
-                list.push(proc_at);
+            holders.entry(inode).or_default().push(proc_at);
+        }
+        for list in holders.values_mut() {
+            if list.len() > 1 {
+                list.sort_unstable();
+                list.dedup();
             }
         }
         let mut owners: FxHashMap<u32, Owner> = FxHashMap::default();
@@ -215,7 +209,7 @@ impl OwnerScanner {
                 let resolved: Arc<[Owner]> = list
                     .iter()
                     .map(|&at| {
-                        let pid = procs[at as usize].pid;
+                        let pid = procs[at as usize];
                         owners.entry(pid).or_insert_with(|| read_owner(&self.proc_root, pid)).clone()
                     })
                     .collect();
@@ -254,27 +248,29 @@ impl OwnerScanner {
 /// Most owner processes watched through pidfds (each holds a file descriptor of ours).
 const MAX_WATCHED: usize = 256;
 
-/// Below this many fds one thread reads them all: spawning costs more than it saves.
-const PARALLEL_FDS: usize = 4096;
 const MAX_WORKERS: usize = 4;
+/// Fds per batch handed to a reader thread.
+const BATCH: usize = 512;
 
-/// One process's fd directory and the fd numbers listed in it.
-struct ProcFds {
-    pid: u32,
-    dir: OwnedFd,
+/// Some fds of one process, to read the links of.
+struct Batch {
+    /// Index of the process in what `list_fds` returns.
+    at: usize,
+    dir: Arc<OwnedFd>,
     fds: Vec<u32>,
 }
 
-/// Every process under `root` whose fd directory this user can list, with its fd numbers; the
-/// owners of those that refuse go to `denied` (a process gone meanwhile is simply skipped).
-fn list_fds(root: &OwnedFd, denied: &mut FxHashSet<u32>) -> Vec<ProcFds> {
-    let mut out = Vec::new();
-    let Ok(pids) = Dir::read_from(root) else { return out };
-    for entry in pids {
+/// Lists every process under `root` whose fd directory this user can list, sending its fd
+/// numbers in batches to `tx` as they are read; returns the pids, indexed as the batches say. The
+/// owners of the processes that refuse go to `denied` (one gone meanwhile is simply skipped).
+fn list_fds(root: &OwnedFd, denied: &mut FxHashSet<u32>, tx: &std::sync::mpsc::Sender<Batch>) -> Vec<u32> {
+    let mut pids = Vec::new();
+    let Ok(entries) = Dir::read_from(root) else { return pids };
+    for entry in entries {
         let Ok(entry) = entry else { break };
         let Some(pid) = parse_u32(entry.file_name().to_bytes()) else { continue };
         let dir = match open_dir(Some(root), Path::new(&format!("{pid}/fd"))) {
-            Ok(dir) => dir,
+            Ok(dir) => Arc::new(dir),
             Err(Errno::ACCESS | Errno::PERM) => {
                 if let Ok(st) = rustix::fs::statat(root, entry.file_name(), rustix::fs::AtFlags::empty()) {
                     denied.insert(st.st_uid);
@@ -283,71 +279,64 @@ fn list_fds(root: &OwnedFd, denied: &mut FxHashSet<u32>) -> Vec<ProcFds> {
             }
             Err(_) => continue,
         };
-        let Ok(names) = Dir::read_from(&dir) else { continue };
-        let fds: Vec<u32> =
-            names.map_while(Result::ok).filter_map(|fd| parse_u32(fd.file_name().to_bytes())).collect();
+        let Ok(names) = Dir::read_from(&*dir) else { continue };
+        let at = pids.len();
+        pids.push(pid);
+        let mut fds = Vec::with_capacity(BATCH);
+        for fd in names.map_while(Result::ok).filter_map(|fd| parse_u32(fd.file_name().to_bytes())) {
+            fds.push(fd);
+            if fds.len() == BATCH {
+                let full = std::mem::replace(&mut fds, Vec::with_capacity(BATCH));
+                let _ = tx.send(Batch { at, dir: Arc::clone(&dir), fds: full });
+            }
+        }
         if !fds.is_empty() {
-            out.push(ProcFds { pid, dir, fds });
+            let _ = tx.send(Batch { at, dir, fds });
         }
     }
-    out
+    pids
 }
 
-/// Cuts the (process, fds) sequence into consecutive jobs of about `size` fds each.
-fn split(procs: &[ProcFds], size: usize) -> Vec<Vec<(usize, &[u32])>> {
-    let mut jobs = vec![Vec::new()];
-    let mut room = size;
-    for (at, p) in procs.iter().enumerate() {
-        let mut fds = &p.fds[..];
-        while !fds.is_empty() {
-            if room == 0 {
-                jobs.push(Vec::new());
-                room = size;
-            }
-            let (now, rest) = fds.split_at(room.min(fds.len()));
-            if let Some(job) = jobs.last_mut() {
-                job.push((at, now));
-            }
-            room -= now.len();
-            fds = rest;
-        }
+/// A reader thread: reads the links of the batches it takes until the lister is done.
+fn read_batches(rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Batch>>) -> Links {
+    let mut links = Links::default();
+    loop {
+        let batch = match rx.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return links,
+        };
+        let Ok(batch) = batch else { return links };
+        read_links(&batch, &mut links);
     }
-    jobs
 }
 
-/// Reads the links of one job's fds: (socket inode, index of the process in `procs`).
-/// Also returns the processes that refused to have their links read (listing an fd directory
-/// can be allowed where reading its links is not).
-fn read_links(procs: &[ProcFds], job: &[(usize, &[u32])]) -> Links {
-    let mut found = Vec::new();
-    let mut refused = Vec::new();
+/// Reads the links of one batch: socket inodes go to `found`, a refusal to `refused` (listing
+/// an fd directory can be allowed where reading its links is not).
+fn read_links(batch: &Batch, links: &mut Links) {
     let mut link = [0u8; 64];
-    for &(at, fds) in job {
-        let dir = &procs[at].dir;
-        for &fd in fds {
-            let name = itoa_buf(fd);
-            let Ok(name) = std::ffi::CStr::from_bytes_until_nul(&name) else { continue };
-            match rustix::fs::readlinkat_raw(dir, name, &mut link[..]) {
-                Ok(n) => {
-                    if let Some(inode) = link.get(..n).and_then(socket_inode) {
-                        found.push((inode, u32::try_from(at).unwrap_or(u32::MAX)));
-                    }
+    let at = u32::try_from(batch.at).unwrap_or(u32::MAX);
+    for &fd in &batch.fds {
+        let name = itoa_buf(fd);
+        let Ok(name) = std::ffi::CStr::from_bytes_until_nul(&name) else { continue };
+        match rustix::fs::readlinkat_raw(&*batch.dir, name, &mut link[..]) {
+            Ok(n) => {
+                if let Some(inode) = link.get(..n).and_then(socket_inode) {
+                    links.found.push((inode, at));
                 }
-                Err(Errno::ACCESS | Errno::PERM) => {
-                    refused.push(at);
-                    break;
-                }
-                Err(_) => {}
             }
+            Err(Errno::ACCESS | Errno::PERM) => {
+                links.refused.push(batch.at);
+                return;
+            }
+            Err(_) => {}
         }
     }
-    Links { found, refused }
 }
 
-/// What one job of `read_links` saw.
+/// What one reader thread saw.
 #[derive(Default)]
 struct Links {
-    /// (socket inode, index of its process in `procs`).
+    /// (socket inode, index of its process).
     found: Vec<(u64, u32)>,
     /// Processes whose links could not be read.
     refused: Vec<usize>,
