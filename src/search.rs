@@ -617,12 +617,16 @@ impl SearchEngine {
         let name = self.field(e.name);
         let description = self.field(e.description);
         let mut matched = Matched::default();
+        // Marks `t` where it stands as written in the description, `at` bytes in.
+        let mark_at = |matched: &mut Matched, at: usize, t: &Term| {
+            let first = description[..at].chars().count();
+            matched.description.extend(first..first + t.chars);
+        };
         let mut alias = None;
         for t in terms {
             if t.numeric {
                 if let Some(at) = find_ignore_case(description, &t.text) {
-                    let first = description[..at].chars().count();
-                    matched.description.extend(first..first + t.chars);
+                    mark_at(&mut matched, at, t);
                 }
                 continue;
             }
@@ -637,14 +641,12 @@ impl SearchEngine {
             }
             if e.placeholder {
                 if let Some(at) = find_ignore_case(description, &t.text) {
-                    let first = description[..at].chars().count();
-                    matched.description.extend(first..first + t.chars);
+                    mark_at(&mut matched, at, t);
                 }
             } else if t.chars == 2 {
                 // As scored: two letters count where they stand together, a word's start first.
                 if let Some((at, _)) = find_word_ignore_case(description, &t.text) {
-                    let first = description[..at].chars().count();
-                    matched.description.extend(first..first + t.chars);
+                    mark_at(&mut matched, at, t);
                 }
             } else if t.chars > 2
                 && let Some((_, idx)) = self.skim(description, &t.text, true)

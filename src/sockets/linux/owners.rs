@@ -225,8 +225,6 @@ impl OwnerScanner {
 
     /// Opens a pidfd for each owner (up to `MAX_WATCHED`; beyond, the periodic rescan catches up).
     fn watch(&mut self, pids: impl Iterator<Item = u32>) {
-        self.watched.clear();
-        self.owner_gone = false;
         if !self.live {
             return;
         }
@@ -316,9 +314,9 @@ fn read_links(batch: &Batch, links: &mut Links) {
     let mut link = [0u8; 64];
     let at = u32::try_from(batch.at).unwrap_or(u32::MAX);
     for &fd in &batch.fds {
-        let name = itoa_buf(fd);
-        let Ok(name) = std::ffi::CStr::from_bytes_until_nul(&name) else { continue };
-        match rustix::fs::readlinkat_raw(&*batch.dir, name, &mut link[..]) {
+        // rustix NUL-terminates a name this short on the stack: no allocation per fd.
+        let mut name = itoa::Buffer::new();
+        match rustix::fs::readlinkat_raw(&*batch.dir, name.format(fd), &mut link[..]) {
             Ok(n) => {
                 if let Some(inode) = link.get(..n).and_then(socket_inode) {
                     links.found.push((inode, at));
@@ -340,25 +338,6 @@ struct Links {
     found: Vec<(u64, u32)>,
     /// Processes whose links could not be read.
     refused: Vec<usize>,
-}
-
-/// `n` in decimal, NUL-terminated.
-fn itoa_buf(mut n: u32) -> [u8; 12] {
-    let mut digits = [0u8; 10];
-    let mut len = 0;
-    loop {
-        digits[len] = b'0' + (n % 10) as u8;
-        len += 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut out = [0u8; 12];
-    for (slot, d) in out.iter_mut().zip(digits[..len].iter().rev()) {
-        *slot = *d;
-    }
-    out
 }
 
 fn parse_u32(b: &[u8]) -> Option<u32> {
